@@ -1,0 +1,3 @@
+"""faers — FDA Adverse Event Reporting System: download, load, deduplicate, analyse."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,108 @@
+"""Command-line interface: parse arguments, call one library function, format its result, set the exit code.
+
+Library errors (FaersError) become one clear line on stderr and a non-zero exit code, in one place: `main`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from rich.console import Console
+
+from faers import paths
+from faers.errors import FaersError
+
+app = typer.Typer(
+    name="faers",
+    help="FDA Adverse Event Reporting System: download, load, deduplicate and analyse FAERS quarterly data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    home: Annotated[Optional[Path], typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
+    index_url: Annotated[Optional[str], typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
+) -> None:
+    ctx.obj = paths.resolve(home=home, index_url=index_url, db=db)
+
+
+def settings(ctx: typer.Context) -> paths.Settings:
+    return ctx.obj
+
+
+# Shared option types, defined once.
+FromQuarter = Annotated[Optional[str], typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
+ToQuarter = Annotated[Optional[str], typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
+
+
+def print_table(df, title: str | None = None) -> None:
+    """Render a polars DataFrame as a rich table (terminal) — the only formatting helper commands need."""
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for name in df.columns:
+        table.add_column(str(name))
+    for row in df.iter_rows():
+        table.add_row(*["" if v is None else str(v) for v in row])
+    out.print(table)
+
+
+# --- downloader commands (issue 2) ---------------------------------------------------------------
+
+
+# --- mirror commands (issue 2) -------------------------------------------------------------------
+
+
+# --- loader commands (issue 3) -------------------------------------------------------------------
+
+
+# --- statistics commands (issue 4) ---------------------------------------------------------------
+
+
+# --- vocabulary commands (issue 5) ---------------------------------------------------------------
+
+
+# --- study commands (issue 6) --------------------------------------------------------------------
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (tests call this directly)."""
+    try:
+        result = app(args=argv, prog_name="faers", standalone_mode=False)
+    except FaersError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        err.print("interrupted: the database keeps its last consistent state; rerun the command to finish")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
