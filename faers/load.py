@@ -1,0 +1,377 @@
+"""Load: downloaded quarter zips into DuckDB, one atomic transaction per quarter, then deletions and dedup.
+
+Every data line read is accounted for: rows read = loaded + repaired + rejected, per file, in `load_files`;
+rejected lines are kept in `load_rejects` with quarter, file, line and reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from faers import __version__, sqlfiles
+from faers.errors import DatabaseBusy, FaersError, LoadError
+from faers.extract import (
+    TABLES,
+    PreparedFile,
+    canonical_columns,
+    copy_member,
+    corrections_for,
+    find_members,
+    map_header,
+    read_deleted,
+    read_lines,
+    repair_lines,
+)
+from faers.paths import Settings, data_dir
+from faers.quarters import Quarter
+
+DEDUP_RULES = {
+    # name -> SQL file building table `case_selected(primaryid, quarter)`
+    "latest_version": "core_case_latest",
+    "none": "core_case_all_versions",
+}
+DEFAULT_DEDUP_RULE = "latest_version"
+USER_VIEWS = ("cases", "drugs", "reactions", "outcomes", "indications", "therapies", "report_sources")
+BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")
+
+
+@dataclass
+class FileResult:
+    table: str
+    member: str
+    rows_read: int
+    rows_loaded: int
+    rows_repaired: int
+    rows_rejected: int
+    rows_inserted: int
+
+
+@dataclass
+class QuarterResult:
+    quarter: Quarter
+    status: str  # 'loaded' | 'unchanged' | 'failed'
+    files: list[FileResult] = field(default_factory=list)
+    deleted_caseids: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+# --- connections and the writer lock -------------------------------------------------------------------
+
+
+def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the database; a clear DatabaseBusy when another process holds it."""
+    if read_only and not settings.db_path.exists():
+        raise FaersError(f"no database at {settings.db_path}: run `faers refresh` (or `faers load`) first")
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(settings.db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseBusy(
+                f"database busy: {settings.db_path} is open for writing by another process (a refresh or load "
+                "is running). Wait for it to finish and try again"
+            ) from exc
+        raise
+
+
+@contextlib.contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """One writer at a time: a second refresh/load refuses at once with a clear message."""
+    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fh = settings.lock_path.open("a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "unknown"
+        fh.close()
+        raise DatabaseBusy(
+            f"another faers process ({holder}) is writing {settings.db_path}; wait for it to finish, then rerun"
+        ) from None
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+# --- schema --------------------------------------------------------------------------------------------
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the all-versions tables (from the column maps), bookkeeping tables, macros and reference data."""
+    for table in TABLES:
+        cols = ", ".join(f"{name} {sqltype}" for name, sqltype in canonical_columns(table))
+        # Identifiers come from the project's own column maps, never from input files.
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table}_all (quarter VARCHAR NOT NULL, era VARCHAR NOT NULL, {cols})")
+    for name in BOOKKEEPING:
+        sqlfiles.run(con, name)
+    sqlfiles.run(con, "macros")
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_countries'").fetchone()[0]:
+        con.execute(
+            "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
+            [str(data_dir() / "countries.csv")],
+        )
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the user-facing views, one named SQL file each."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_selected'").fetchone()[0]:
+        con.execute("CREATE TABLE case_selected (primaryid BIGINT, quarter VARCHAR, caseid BIGINT)")
+    for view in USER_VIEWS:
+        sqlfiles.run(con, view)
+
+
+def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """quarter -> sha256 of the zip it was loaded from."""
+    return dict(con.execute("SELECT quarter, sha256 FROM loaded_quarters").fetchall())
+
+
+# --- loading one quarter -------------------------------------------------------------------------------
+
+
+def _columns_literal(n: int) -> str:
+    return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+
+
+def _select_list(table: str, mapping: dict[str, str | None], header: list[str]) -> tuple[str, list[str]]:
+    """SELECT expressions turning positional fields c0..cN into the unified columns (plus key-check list)."""
+    exprs, keys = [], []
+    for name, sqltype in canonical_columns(table):
+        raw = mapping.get(name)
+        if raw is None:
+            exprs.append(f"CAST(NULL AS {sqltype}) AS {name}")
+            continue
+        col = f"c{header.index(raw)}"
+        if sqltype == "VARCHAR":
+            exprs.append(f"{col} AS {name}")
+        else:
+            exprs.append(f"TRY_CAST(trim({col}) AS {sqltype}) AS {name}")
+            keys.append((name, col))
+    return ", ".join(exprs), keys
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, prepared: PreparedFile, mapping: dict[str, str | None]
+) -> FileResult:
+    table = prepared.table
+    n = prepared.n_fields
+    select, numeric = _select_list(table, mapping, prepared.header)
+    stage = f"stage_{table}"
+    con.execute(f"DROP TABLE IF EXISTS {stage}")
+    con.execute("DROP TABLE IF EXISTS temp.load_rejects_scan; DROP TABLE IF EXISTS temp.load_rejects_errors")
+    # Positional column names: nothing from the file's header reaches the SQL text.
+    con.execute(
+        f"CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv(?, delim='$', quote='', escape='', header=false, "
+        f"new_line='\\n', auto_detect=false, columns={_columns_literal(n)}, store_rejects=true, "
+        "rejects_table='load_rejects_errors', rejects_scan='load_rejects_scan', max_line_size=100000000)",
+        [str(prepared.path)],
+    )
+    # DuckDB numbers lines of the prepared file (no header): file line = its line + 1.
+    rejected_lines = [r[0] + 1 for r in con.execute("SELECT DISTINCT line FROM load_rejects_errors").fetchall()]
+    raw = read_lines(prepared.path, rejected_lines)
+    repair = repair_lines(prepared, raw, corrections_for(quarter, table), last_line=prepared.data_lines + 1)
+    key_index = prepared.header.index(mapping["primaryid"])
+    for record in [r for r in repair.rows if not r[key_index].strip().isdigit()]:
+        # A repaired record must still carry a report id; otherwise it is a reject, not a repair.
+        repair.rows.remove(record)
+        repair.lines_repaired -= 1
+        repair.rejects.append((None, "repaired record has no numeric report id", "$".join(record)))
+    if repair.rows:
+        df = pl.DataFrame(repair.rows, schema=[f"c{i}" for i in range(n)], orient="row")
+        con.register("repaired_rows", df)
+        con.execute(f"INSERT INTO {stage} SELECT * FROM repaired_rows")
+        con.unregister("repaired_rows")
+    # Rows whose key fields are not numbers cannot be linked: move them to rejects, with the reason.
+    if numeric:
+        cond = " OR ".join(f"(nullif(trim({col}), '') IS NOT NULL AND TRY_CAST(trim({col}) AS BIGINT) IS NULL)" for _, col in numeric)
+        cond = f"({cond}) OR nullif(trim(c{prepared.header.index(mapping['primaryid'])}), '') IS NULL"
+        concat = " || '$' || ".join(f"coalesce(c{i}, '')" for i in range(n))
+        bad = con.execute(f"SELECT {concat} FROM {stage} WHERE {cond}").fetchall()
+        if bad:
+            for (text,) in bad:
+                repair.rejects.append((None, "missing or non-numeric id field", text))
+            con.execute(f"DELETE FROM {stage} WHERE {cond}")
+    inserted = con.execute(
+        f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM {stage}", [str(quarter), quarter.era]
+    ).fetchone()[0]
+    con.execute(f"DROP TABLE {stage}")
+    for line, reason, text in repair.rejects:
+        con.execute(
+            "INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)", [str(quarter), prepared.member, line, reason, text]
+        )
+    # Lines that lost control characters loaded fine but were changed: count them as repaired.
+    control_repaired = len(prepared.control_lines - set(raw))
+    lines_rejected = len(repair.rejects)
+    lines_repaired = repair.lines_repaired + control_repaired
+    lines_loaded = prepared.data_lines - lines_repaired - lines_rejected
+    return FileResult(table, prepared.member, prepared.data_lines, lines_loaded, lines_repaired, lines_rejected, inserted)
+
+
+def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Path, sha256: str, tmp_dir: Path) -> QuarterResult:
+    """Replace one quarter's rows atomically: all seven tables and its deleted cases, or nothing."""
+    started = dt.datetime.now()
+    result = QuarterResult(quarter, "loaded")
+    work = tmp_dir / f"load-{quarter}-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        with zipfile.ZipFile(zip_path) as zf:
+            members = find_members(zip_path, zf, quarter)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for table in TABLES:
+                    con.execute(f"DELETE FROM {table}_all WHERE quarter = ?", [str(quarter)])
+                for name in ("load_files", "load_rejects", "deleted_cases", "loaded_quarters"):
+                    con.execute(f"DELETE FROM {name} WHERE quarter = ?", [str(quarter)])
+                for table in TABLES:
+                    info = members.tables[table]
+                    prepared = copy_member(zf, info, table, work / f"{table}.txt")
+                    mapping = map_header(table, quarter, info.filename, prepared.header)
+                    fr = _load_file(con, quarter, prepared, mapping)
+                    prepared.path.unlink()
+                    result.files.append(fr)
+                    con.execute(
+                        "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [str(quarter), fr.table, fr.member, fr.rows_read, fr.rows_loaded, fr.rows_repaired,
+                         fr.rows_rejected, fr.rows_inserted],
+                    )
+                for info in members.deleted:
+                    ids, rejects = read_deleted(zf, info)
+                    if ids:
+                        con.execute(
+                            "INSERT INTO deleted_cases SELECT DISTINCT caseid, ? FROM (SELECT unnest(?::BIGINT[]) AS caseid)",
+                            [str(quarter), ids],
+                        )
+                    result.deleted_caseids += len(set(ids))
+                    for line, reason, text in rejects:
+                        con.execute("INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)", [str(quarter), info.filename, line, reason, text])
+                con.execute(
+                    "INSERT INTO loaded_quarters VALUES (?, ?, ?, ?, ?, ?)",
+                    [str(quarter), zip_path.name, sha256, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__,
+                     sum(f.rows_inserted for f in result.files)],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    except zipfile.BadZipFile as exc:
+        raise LoadError(f"{quarter}: {zip_path.name} is not a readable zip ({exc}); run `faers download` again") from exc
+    except duckdb.Error as exc:
+        raise LoadError(f"{quarter}: loading {zip_path.name} failed: {exc}") from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result.seconds = (dt.datetime.now() - started).total_seconds()
+    return result
+
+
+# --- deletions, dedup ----------------------------------------------------------------------------------
+
+
+def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int:
+    """Rebuild `case_selected` with the named rule after deletions; returns the number of reports kept."""
+    if rule not in DEDUP_RULES:
+        raise FaersError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        sqlfiles.run(con, DEDUP_RULES[rule])
+        con.execute("DELETE FROM faers_settings WHERE key = 'dedup_rule'")
+        con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class LocalZip:
+    """A quarter zip on disk (what the downloader's manifest provides, or a file the user points at)."""
+
+    quarter: Quarter
+    path: Path
+    sha256: str
+
+
+_ZIP_NAME_RE = re.compile(r"(?i)(?:f?aers)_ascii_(\d{4})q([1-4])\.zip$")
+
+
+def local_zip(path: Path) -> LocalZip:
+    """Describe a zip named like FDA's (aers_ascii_2004q1.zip, faers_ascii_2023Q4.zip), hashing it."""
+    path = Path(path)
+    m = _ZIP_NAME_RE.search(path.name)
+    if not m:
+        raise LoadError(f"{path}: not named like an FDA quarter zip (faers_ascii_YYYYqN.zip)")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return LocalZip(Quarter(int(m.group(1)), int(m.group(2))), path, digest.hexdigest())
+
+
+# --- the load command ----------------------------------------------------------------------------------
+
+
+def load(
+    settings: Settings,
+    local: list,
+    *,
+    start: Quarter | None = None,
+    end: Quarter | None = None,
+    rule: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[QuarterResult]:
+    """Load new or re-published quarters (sha256 differs), then deletions + dedup + views. Idempotent."""
+    say = progress or (lambda _msg: None)
+    with writer_lock(settings):
+        con = connect(settings, read_only=False)
+        try:
+            ensure_schema(con)
+            done = loaded_quarters(con)
+            results: list[QuarterResult] = []
+            todo = [lq for lq in sorted(local, key=lambda x: x.quarter)
+                    if (start is None or lq.quarter >= start) and (end is None or lq.quarter <= end)]
+            changed = False
+            for lq in todo:
+                if done.get(str(lq.quarter)) == lq.sha256:
+                    results.append(QuarterResult(lq.quarter, "unchanged"))
+                    continue
+                say(f"loading {lq.quarter} from {Path(lq.path).name}")
+                res = load_quarter(con, lq.quarter, Path(lq.path), lq.sha256, settings.tmp_dir)
+                say(f"loaded {lq.quarter}: {sum(f.rows_inserted for f in res.files):,} rows in {res.seconds:.1f} s")
+                results.append(res)
+                changed = True
+            current_rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
+            wanted_rule = rule or (current_rule[0] if current_rule else DEFAULT_DEDUP_RULE)
+            views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'cases'").fetchone()[0]
+            if changed or not views_exist or current_rule is None or current_rule[0] != wanted_rule:
+                say(f"applying deleted cases and dedup rule {wanted_rule}")
+                dedup(con, wanted_rule)
+                create_views(con)
+            con.execute("CHECKPOINT")
+            return results
+        finally:
+            con.close()
+
+
+def status(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per quarter: rows per table, repaired and rejected lines, deleted caseids."""
+    return con.sql(sqlfiles.sql("out_status")).pl()

@@ -1,0 +1,11 @@
+-- outcomes: outcomes of each deduplicated report.
+CREATE OR REPLACE VIEW outcomes AS
+WITH selected AS (
+    SELECT primaryid, quarter, caseid FROM case_selected
+),
+final AS (
+    SELECT DISTINCT x.primaryid, s.caseid, x.quarter, x.outc_cod
+    FROM outc_all x
+    JOIN selected s ON x.primaryid = s.primaryid AND x.quarter = s.quarter
+)
+SELECT * FROM final;
