@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
 from faers import paths
 from faers.errors import FaersError
+
+try:  # typer >= 0.22 vendors click; older releases use click itself
+    from typer.exceptions import Abort, Exit
+    from typer.exceptions import TyperException as UsageProblem
+except ImportError:  # pragma: no cover
+    from click.exceptions import Abort, Exit
+    from click.exceptions import ClickException as UsageProblem
 
 app = typer.Typer(
     name="faers",
@@ -30,9 +36,9 @@ err = Console(stderr=True)
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    home: Annotated[Optional[Path], typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
-    index_url: Annotated[Optional[str], typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
+    home: Annotated[Path | None, typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
+    index_url: Annotated[str | None, typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
 ) -> None:
     ctx.obj = paths.resolve(home=home, index_url=index_url, db=db)
 
@@ -42,8 +48,8 @@ def settings(ctx: typer.Context) -> paths.Settings:
 
 
 # Shared option types, defined once.
-FromQuarter = Annotated[Optional[str], typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
-ToQuarter = Annotated[Optional[str], typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
+FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
+ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
 
 
 def print_table(df, title: str | None = None) -> None:
@@ -67,6 +73,127 @@ def print_table(df, title: str | None = None) -> None:
 # --- loader commands (issue 3) -------------------------------------------------------------------
 
 
+def _progress_printer():
+    return lambda msg: err.print(msg, highlight=False)
+
+
+@app.command("load")
+def load_cmd(
+    ctx: typer.Context,
+    zips: Annotated[list[Path] | None, typer.Argument(help="Quarter zips to load (default: the downloaded ones).")] = None,
+    start: FromQuarter = None,
+    end: ToQuarter = None,
+    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default) or none.")] = None,
+) -> int:
+    """Load downloaded quarters into the database (new or re-published ones only), then dedup.
+
+    Example: faers load --from 2017Q3 --to 2023Q4
+    """
+    from faers import load
+    from faers.quarters import parse_optional
+
+    s = settings(ctx)
+    local = [load.local_zip(p) for p in zips] if zips else _downloaded(s)
+    results = load.load(s, local, start=parse_optional(start), end=parse_optional(end), rule=dedup_rule,
+                        progress=_progress_printer())
+    loaded = [r for r in results if r.status == "loaded"]
+    out.print(f"{len(loaded)} quarter(s) loaded, {len(results) - len(loaded)} unchanged; database {s.db_path}")
+    return 0
+
+
+def _downloaded(s: paths.Settings) -> list:
+    """Zips in the downloads folder, as the downloader's manifest records them."""
+    from faers import download
+
+    return download.local_quarters(s)
+
+
+@app.command("status")
+def status_cmd(ctx: typer.Context) -> int:
+    """Per-quarter row counts, repaired and rejected lines, deleted cases and reports kept after dedup.
+
+    Example: faers status
+    """
+    from faers import load
+
+    con = load.connect(settings(ctx), read_only=True)
+    try:
+        df = load.status(con)
+        rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
+        total = con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
+    finally:
+        con.close()
+    print_table(df, title=f"{settings(ctx).db_path}")
+    out.print(f"{total:,} reports after deletions and dedup (rule: {rule[0] if rule else 'none yet'})")
+    return 0
+
+
+@app.command("sql")
+def sql_cmd(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="A read-only SQL query (SELECT ...).")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> int:
+    """Run a read-only SQL query on the database (writes, ATTACH, COPY, INSTALL/LOAD are refused).
+
+    Example: faers sql "SELECT quarter, count(*) FROM cases GROUP BY ALL ORDER BY 1"
+    """
+    from faers import query as q
+
+    df = q.run_query(settings(ctx), query)
+    if fmt == "csv":
+        sys.stdout.write(df.write_csv())
+    elif fmt == "json":
+        sys.stdout.write(df.write_json() + "\n")
+    elif fmt == "table":
+        print_table(df)
+    else:
+        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
+    return 0
+
+
+@app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Output directory.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet (partitioned by quarter) or csv.")] = "parquet",
+) -> int:
+    """Write the user views (cases, drugs, reactions, ...) as files for R/arrow, pandas, Spark.
+
+    Example: faers export exports/ --format parquet
+    """
+    from faers import query as q
+
+    written = q.export(settings(ctx), directory, fmt)
+    for view, path in written.items():
+        out.print(f"{view}: {path}")
+    return 0
+
+
+@app.command("dedup")
+def dedup_cmd(
+    ctx: typer.Context,
+    rule: Annotated[str, typer.Argument(help="latest_version (one report per case) or none (every version).")],
+) -> int:
+    """Switch the dedup rule the views use and rebuild the report selection.
+
+    Example: faers dedup latest_version
+    """
+    from faers import load
+
+    s = settings(ctx)
+    with load.writer_lock(s):
+        con = load.connect(s, read_only=False)
+        try:
+            kept = load.dedup(con, rule)
+            load.create_views(con)
+        finally:
+            con.close()
+    out.print(f"dedup rule {rule}: {kept:,} reports")
+    return 0
+
+
+
 # --- statistics commands (issue 4) ---------------------------------------------------------------
 
 
@@ -86,12 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     except FaersError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except UsageProblem as exc:
+        show = getattr(exc, "show", None)
+        show() if show else err.print(str(exc))
+        return getattr(exc, "exit_code", 2)
+    except Abort:
         err.print("aborted")
         return 130
     except KeyboardInterrupt:

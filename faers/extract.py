@@ -11,7 +11,6 @@ import csv
 import re
 import stat
 import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -29,6 +28,7 @@ _DELETED_RE = re.compile(r"del", re.IGNORECASE)
 # in QDE files (legacy DRUG has \x08 and \x7f). Tab is kept as data.
 _CONTROL = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
 _CONTROL_RE = re.compile(b"[" + re.escape(_CONTROL) + b"]")
+_STRIPPED = _CONTROL + b"\r"
 _BOM = b"\xef\xbb\xbf"
 # Largest accepted expansion of a member: real FAERS text compresses ~8-12x; a bomb is thousands.
 MAX_COMPRESSION_RATIO = 200
@@ -59,7 +59,8 @@ class PreparedFile:
     header: list[str]  # raw header names, lower-cased and trimmed
     n_fields: int  # fields per data line the file actually uses
     data_lines: int
-    control_lines: set[int] = field(default_factory=set)  # 1-based file line numbers that lost control chars
+    cleaned_lines: set[int] = field(default_factory=set)  # file lines (header = 1) decoded as latin-1 or stripped of control chars
+    unterminated: bytes | None = None  # a last line without a line break: held back, reported as truncated
 
 
 @dataclass
@@ -189,60 +190,87 @@ def find_members(zip_path: Path, zf: zipfile.ZipFile, quarter: Quarter) -> Quart
 
 
 def copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, table: str, dest: Path) -> PreparedFile:
-    """Stream a member to `dest` without CR/control bytes and without the header line; parse the header.
+    """Stream a member to `dest` as clean UTF-8 text without CR/control bytes and without the header line.
 
-    Control characters are counted per line so that the loader can report those lines as repaired.
+    Lines that are not valid UTF-8 are decoded as latin-1 (FDA's older files) and lines that lose control
+    characters are recorded, so the loader can report both as repaired. A last line without a line break
+    (a file cut off mid-record) is held back and reported as truncated.
     """
     chunk_size = 1 << 22
-    control_lines: set[int] = set()
-    lines_before = 0  # newlines written before the current chunk (file line numbers are 1-based, header = 1)
-    with zf.open(info) as src, dest.open("wb") as out:
-        first = src.read(chunk_size)
-        if first.startswith(_BOM):
-            first = first[len(_BOM) :]
-        header_end = first.find(b"\n")
-        while header_end < 0:  # a header longer than one chunk: keep reading
+    with zf.open(info) as src:
+        head = src.read(chunk_size)
+        if head.startswith(_BOM):
+            head = head[len(_BOM) :]
+        while b"\n" not in head:  # a header longer than one chunk: keep reading
             more = src.read(chunk_size)
             if not more:
                 break
-            first += more
-            header_end = first.find(b"\n")
-        header_bytes = first if header_end < 0 else first[:header_end]
-        rest = b"" if header_end < 0 else first[header_end + 1 :]
-        header_text = header_bytes.replace(b"\r", b"").decode("utf-8", errors="replace")
-        lines_before = 1
-        sample = bytearray()
-        data_newlines = 0
-        ends_with_newline = True
-        chunk = rest
+            head += more
+        header_bytes, _, rest = head.partition(b"\n")
+        header = _parse_header(header_bytes.replace(b"\r", b"").decode("utf-8", errors="replace"))
+        copier = _LineCopier(dest)
+        carry = rest
         while True:
-            if chunk:
-                cleaned = chunk.translate(None, _CONTROL)
-                if len(cleaned) != len(chunk) - chunk.count(b"\r"):
-                    for m in _CONTROL_RE.finditer(chunk):
-                        if m.group() != b"\r":
-                            control_lines.add(lines_before + 1 + chunk.count(b"\n", 0, m.start()))
-                out.write(cleaned)
-                if len(sample) < 65536:
-                    sample += cleaned[: 65536 - len(sample)]
-                n = chunk.count(b"\n")
-                data_newlines += n
-                lines_before += n
-                ends_with_newline = chunk.endswith(b"\n")
             chunk = src.read(chunk_size)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            copier.write_lines(data[:cut])
+            carry = data[cut:]
             if not chunk:
                 break
-        if not ends_with_newline:
-            out.write(b"\n")  # a truncated last line still gets read (and reported), not dropped
-            data_newlines += 1
-    header = [h.strip().lower() for h in header_text.split("$")]
+        unterminated = carry.translate(None, _STRIPPED) if carry.strip(b"\r") else None
+        copier.close()
+    n_fields = _dominant_field_count(copier.sample, len(header))
+    data_lines = copier.lines + (1 if unterminated is not None else 0)
+    return PreparedFile(table, info.filename, dest, header, n_fields, data_lines, copier.repaired_lines, unterminated)
+
+
+def _parse_header(text: str) -> list[str]:
+    header = [h.strip().lower() for h in text.split("$")]
     while header and header[-1] == "":
         header.pop()  # a header ending in '$'
     # R's fread names the undeclared trailing field V23/V13/...; re-serialised samples carry it as a column.
     while header and re.fullmatch(r"v\d+", header[-1]):
         header.pop()
-    n_fields = _dominant_field_count(bytes(sample), len(header))
-    return PreparedFile(table, info.filename, dest, header, n_fields, data_newlines, control_lines)
+    return header
+
+
+class _LineCopier:
+    """Writes whole-line blocks, cleaned; remembers which file lines it had to change and why."""
+
+    def __init__(self, dest: Path):
+        self.out = dest.open("wb")
+        self.lines = 0  # data lines written (file line = self.lines + 1 with the header as line 1)
+        self.repaired_lines: set[int] = set()
+        self.sample = b""
+
+    def write_lines(self, block: bytes) -> None:
+        if not block:
+            return
+        cleaned = block.translate(None, _STRIPPED)
+        if len(cleaned) != len(block) - block.count(b"\r"):
+            for m in _CONTROL_RE.finditer(block):
+                self.repaired_lines.add(self.lines + 2 + block.count(b"\n", 0, m.start()))
+        try:
+            cleaned.decode("utf-8")
+        except UnicodeDecodeError:
+            cleaned = self._fix_encoding(cleaned)
+        if len(self.sample) < 65536:
+            self.sample += cleaned[: 65536 - len(self.sample)]
+        self.out.write(cleaned)
+        self.lines += cleaned.count(b"\n")
+
+    def _fix_encoding(self, block: bytes) -> bytes:
+        fixed = []
+        for i, line in enumerate(block.split(b"\n")):
+            text, fell_back = decode(line)
+            if fell_back:
+                self.repaired_lines.add(self.lines + 2 + i)
+            fixed.append(text.encode("utf-8"))
+        return b"\n".join(fixed)
+
+    def close(self) -> None:
+        self.out.close()
 
 
 def _dominant_field_count(sample: bytes, header_fields: int) -> int:
@@ -259,22 +287,6 @@ def _dominant_field_count(sample: bytes, header_fields: int) -> int:
 # --- repairs -----------------------------------------------------------------------------------------
 
 
-def read_lines(path: Path, line_numbers: Iterable[int]) -> dict[int, bytes]:
-    """Raw bytes of the given 1-based file lines (header = line 1; the prepared file starts at line 2)."""
-    wanted = set(line_numbers)
-    found: dict[int, bytes] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=2):
-            if lineno in wanted:
-                found[lineno] = raw.rstrip(b"\n")
-            if lineno >= last:
-                break
-    return found
-
-
 def decode(raw: bytes) -> tuple[str, bool]:
     """UTF-8, else latin-1 (FDA says QDE is ASCII; older files are not always). Returns (text, fell_back)."""
     try:
@@ -285,19 +297,18 @@ def decode(raw: bytes) -> tuple[str, bool]:
 
 def repair_lines(
     prepared: PreparedFile,
-    rejected: dict[int, bytes],
+    rejected: dict[int, str],
     fixes: list[tuple[str, str]],
-    last_line: int,
 ) -> Repair:
-    """Turn DuckDB's rejected lines into records or reasoned rejects.
+    """Turn lines with the wrong field count into records, or into rejects with a reason.
 
-    Rules, in order, on each rejected line (or pair of consecutive lines):
+    Rules, in order, on each such line (file line numbers, header = 1):
     1. literal corrections from faers/data/corrections.csv (quarter, table, find -> replace);
-    2. a line that only failed UTF-8 decoding and has the right field count (latin-1 fallback);
-    3. a line missing only the undeclared trailing '$' (or with one extra empty trailing field);
-    4. a record split across lines: this line and the next rejected line joined give the field count;
-    5. two records collapsed onto one line (trailing-'$' files): 2n-1 fields split after field n-1;
-    6. otherwise rejected with the reason (e.g. a truncated last line).
+    2. a record split across lines: a short line joined with the next rejected line gives the field count;
+    3. a line missing only the undeclared trailing '$' of its file;
+    4. two records collapsed onto one line (trailing-'$' files): 2n-1 fields split after field n-1 when the
+       second part starts with a report id;
+    5. otherwise rejected with the reason (a truncated last line, a blank line, a field count that fits no rule).
     """
     n = prepared.n_fields
     trailing = n == len(prepared.header) + 1
@@ -310,47 +321,48 @@ def repair_lines(
             text = text.replace(find, replace)
         return text.split("$")
 
-    def accept(fields: list[str]) -> list[str] | None:
-        if len(fields) == n:
-            return fields
-        if trailing and len(fields) == n - 1:
-            return [*fields, ""]
-        if len(fields) == n + 1 and fields[-1] == "":
-            return fields[:-1]
-        return None
+    def valid(fields: list[str]) -> bool:
+        return len(fields) == n and (not trailing or fields[-1] == "")
 
     for i, lineno in enumerate(pending):
         if lineno in used:
             continue
-        text, _ = decode(rejected[lineno])
+        used.add(lineno)
+        text = rejected[lineno]
+        if prepared.unterminated is not None and lineno == prepared.data_lines + 1:
+            result.rejects.append((lineno, "truncated last line: the file ends without a line break", text))
+            continue
+        if not text:
+            result.rejects.append((lineno, "blank line", text))
+            continue
         fields = fields_of(text)
-        record = accept(fields)
-        if record is not None:
-            result.rows.append(record)
+        if valid(fields):
+            result.rows.append(fields)
             result.lines_repaired += 1
-            used.add(lineno)
             continue
         nxt = pending[i + 1] if i + 1 < len(pending) else None
         if nxt == lineno + 1 and len(fields) < n:
-            joined_text = text + decode(rejected[nxt])[0]
-            joined = accept(fields_of(joined_text))
-            if joined is not None:
+            joined = fields_of(text + rejected[nxt])
+            if valid(joined):
                 result.rows.append(joined)
                 result.lines_repaired += 2
-                used.update((lineno, nxt))
+                used.add(nxt)
                 continue
-        if trailing and len(fields) == 2 * n - 1 and fields[n - 1].strip().isdigit():
-            result.rows.extend([[*fields[: n - 1], ""], fields[n - 1 :]])
+        if trailing and len(fields) == n - 1:
+            result.rows.append([*fields, ""])
             result.lines_repaired += 1
-            result.notes.append(f"line {lineno}: two records on one line, split")
-            used.add(lineno)
             continue
-        if lineno == last_line and len(fields) < n:
-            reason = f"truncated last line: {len(fields)} of {n} fields"
+        if trailing and len(fields) == 2 * n - 1 and fields[n - 1].strip().isdigit():
+            first, second = [*fields[: n - 1], ""], fields[n - 1 :]
+            if valid(second):
+                result.rows.extend([first, second])
+                result.lines_repaired += 1
+                continue
+        if trailing and len(fields) == n:
+            reason = "a value in the undeclared trailing field (a '$' inside a value?)"
         else:
             reason = f"expected {n} fields, found {len(fields)}"
         result.rejects.append((lineno, reason, text))
-        used.add(lineno)
     return result
 
 

@@ -29,10 +29,10 @@ from faers.extract import (
     canonical_columns,
     copy_member,
     corrections_for,
+    decode,
     find_members,
     map_header,
     read_deleted,
-    read_lines,
     repair_lines,
 )
 from faers.paths import Settings, data_dir
@@ -148,80 +148,82 @@ def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 # --- loading one quarter -------------------------------------------------------------------------------
 
 
-def _columns_literal(n: int) -> str:
-    return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
-
-
-def _select_list(table: str, mapping: dict[str, str | None], header: list[str]) -> tuple[str, list[str]]:
-    """SELECT expressions turning positional fields c0..cN into the unified columns (plus key-check list)."""
-    exprs, keys = [], []
+def _select_list(table: str, mapping: dict[str, str | None], header: list[str]) -> str:
+    """SELECT expressions turning the split fields f[1..n] into the unified columns."""
+    exprs = []
     for name, sqltype in canonical_columns(table):
         raw = mapping.get(name)
         if raw is None:
             exprs.append(f"CAST(NULL AS {sqltype}) AS {name}")
-            continue
-        col = f"c{header.index(raw)}"
-        if sqltype == "VARCHAR":
-            exprs.append(f"{col} AS {name}")
+        elif sqltype == "VARCHAR":
+            exprs.append(f"nullif(f[{header.index(raw) + 1}], '') AS {name}")
         else:
-            exprs.append(f"TRY_CAST(trim({col}) AS {sqltype}) AS {name}")
-            keys.append((name, col))
-    return ", ".join(exprs), keys
+            exprs.append(f"TRY_CAST(nullif(trim(f[{header.index(raw) + 1}]), '') AS {sqltype}) AS {name}")
+    return ", ".join(exprs)
+
+
+def _bad_id_condition(table: str, mapping: dict[str, str | None], header: list[str]) -> str:
+    """Rows whose id fields are missing or not numbers cannot be linked: they become rejects."""
+    conds = []
+    for name, sqltype in canonical_columns(table):
+        raw = mapping.get(name)
+        if raw is None or sqltype == "VARCHAR":
+            continue
+        field = f"trim(f[{header.index(raw) + 1}])"
+        conds.append(f"({field} <> '' AND TRY_CAST({field} AS BIGINT) IS NULL)")
+    conds.append(f"trim(f[{header.index(mapping['primaryid']) + 1}]) = ''")
+    return " OR ".join(conds)
 
 
 def _load_file(
     con: duckdb.DuckDBPyConnection, quarter: Quarter, prepared: PreparedFile, mapping: dict[str, str | None]
 ) -> FileResult:
-    table = prepared.table
-    n = prepared.n_fields
-    select, numeric = _select_list(table, mapping, prepared.header)
-    stage = f"stage_{table}"
-    con.execute(f"DROP TABLE IF EXISTS {stage}")
-    con.execute("DROP TABLE IF EXISTS temp.load_rejects_scan; DROP TABLE IF EXISTS temp.load_rejects_errors")
-    # Positional column names: nothing from the file's header reaches the SQL text.
+    """Bulk-load one prepared file: DuckDB reads and splits every line; lines with the wrong field count
+    go through the repair step; nothing from the file itself ever becomes SQL text."""
+    table, n = prepared.table, prepared.n_fields
+    trailing = n == len(prepared.header) + 1
+    good = f"coalesce(len(f), 0) = {n}" + (f" AND f[{n}] = ''" if trailing else "")
+    con.execute("DROP TABLE IF EXISTS temp.stage_lines")
+    # '\x01' never occurs (control bytes were stripped): each line is read whole, then split on '$'.
+    # Row order is the file's (insertion order is preserved), so row_number() + 1 is the file line number.
     con.execute(
-        f"CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv(?, delim='$', quote='', escape='', header=false, "
-        f"new_line='\\n', auto_detect=false, columns={_columns_literal(n)}, store_rejects=true, "
-        "rejects_table='load_rejects_errors', rejects_scan='load_rejects_scan', max_line_size=100000000)",
+        "CREATE TEMP TABLE stage_lines AS SELECT row_number() OVER () + 1 AS line, string_split(text, '$') AS f "
+        "FROM read_csv(?, delim='\x01', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
+        "columns={'text': 'VARCHAR'}, max_line_size=100000000)",
         [str(prepared.path)],
     )
-    # DuckDB numbers lines of the prepared file (no header): file line = its line + 1.
-    rejected_lines = [r[0] + 1 for r in con.execute("SELECT DISTINCT line FROM load_rejects_errors").fetchall()]
-    raw = read_lines(prepared.path, rejected_lines)
-    repair = repair_lines(prepared, raw, corrections_for(quarter, table), last_line=prepared.data_lines + 1)
-    key_index = prepared.header.index(mapping["primaryid"])
-    for record in [r for r in repair.rows if not r[key_index].strip().isdigit()]:
-        # A repaired record must still carry a report id; otherwise it is a reject, not a repair.
-        repair.rows.remove(record)
-        repair.lines_repaired -= 1
-        repair.rejects.append((None, "repaired record has no numeric report id", "$".join(record)))
+    wrong = con.execute(
+        f"SELECT line, coalesce(array_to_string(f, '$'), '') FROM stage_lines WHERE NOT ({good})"
+    ).fetchall()
+    rejected = dict(wrong)
+    if prepared.unterminated is not None:
+        rejected[prepared.data_lines + 1] = decode(prepared.unterminated)[0]
+    repair = repair_lines(prepared, rejected, corrections_for(quarter, table))
+    con.execute(f"DELETE FROM stage_lines WHERE NOT ({good})")
     if repair.rows:
-        df = pl.DataFrame(repair.rows, schema=[f"c{i}" for i in range(n)], orient="row")
-        con.register("repaired_rows", df)
-        con.execute(f"INSERT INTO {stage} SELECT * FROM repaired_rows")
+        con.register("repaired_rows", pl.DataFrame({"f": repair.rows}, schema={"f": pl.List(pl.String)}))
+        con.execute("INSERT INTO stage_lines SELECT NULL, f FROM repaired_rows")
         con.unregister("repaired_rows")
-    # Rows whose key fields are not numbers cannot be linked: move them to rejects, with the reason.
-    if numeric:
-        cond = " OR ".join(f"(nullif(trim({col}), '') IS NOT NULL AND TRY_CAST(trim({col}) AS BIGINT) IS NULL)" for _, col in numeric)
-        cond = f"({cond}) OR nullif(trim(c{prepared.header.index(mapping['primaryid'])}), '') IS NULL"
-        concat = " || '$' || ".join(f"coalesce(c{i}, '')" for i in range(n))
-        bad = con.execute(f"SELECT {concat} FROM {stage} WHERE {cond}").fetchall()
-        if bad:
-            for (text,) in bad:
-                repair.rejects.append((None, "missing or non-numeric id field", text))
-            con.execute(f"DELETE FROM {stage} WHERE {cond}")
+    bad_ids = _bad_id_condition(table, mapping, prepared.header)
+    for line, text in con.execute(f"SELECT line, array_to_string(f, '$') FROM stage_lines WHERE {bad_ids}").fetchall():
+        repair.rejects.append((line, "missing or non-numeric id field", text))
+        if line is None:  # it came out of the repair step
+            repair.lines_repaired -= 1
+    con.execute(f"DELETE FROM stage_lines WHERE {bad_ids}")
     inserted = con.execute(
-        f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM {stage}", [str(quarter), quarter.era]
+        f"INSERT INTO {table}_all SELECT ?, ?, {_select_list(table, mapping, prepared.header)} FROM stage_lines",
+        [str(quarter), quarter.era],
     ).fetchone()[0]
-    con.execute(f"DROP TABLE {stage}")
-    for line, reason, text in repair.rejects:
-        con.execute(
-            "INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)", [str(quarter), prepared.member, line, reason, text]
+    con.execute("DROP TABLE temp.stage_lines")
+    if repair.rejects:
+        con.executemany(
+            "INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)",
+            [[str(quarter), prepared.member, line, reason, text] for line, reason, text in repair.rejects],
         )
-    # Lines that lost control characters loaded fine but were changed: count them as repaired.
-    control_repaired = len(prepared.control_lines - set(raw))
+    # Lines decoded as latin-1 or stripped of control characters loaded fine but were changed.
+    cleaned = len(prepared.cleaned_lines - set(rejected))
+    lines_repaired = repair.lines_repaired + cleaned
     lines_rejected = len(repair.rejects)
-    lines_repaired = repair.lines_repaired + control_repaired
     lines_loaded = prepared.data_lines - lines_repaired - lines_rejected
     return FileResult(table, prepared.member, prepared.data_lines, lines_loaded, lines_repaired, lines_rejected, inserted)
 

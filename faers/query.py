@@ -1,0 +1,88 @@
+"""Query: read-only SQL over the database, and export of the user views to Parquet/CSV for other engines."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from faers.errors import FaersError
+from faers.load import USER_VIEWS, connect
+from faers.paths import Settings
+
+# Statement types a read-only analyst query may contain. Everything else (INSERT/UPDATE/DELETE, DDL,
+# ATTACH, COPY, INSTALL/LOAD, SET, PRAGMA, transactions ...) is refused before anything runs.
+_ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+class QueryRefused(FaersError):
+    exit_code = 2
+
+
+def check_read_only(query: str) -> None:
+    """Refuse a query unless every statement in it is a SELECT/EXPLAIN (a write can't hide in a batch)."""
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error as exc:
+        raise QueryRefused(f"cannot parse the query: {exc}") from exc
+    if not statements:
+        raise QueryRefused("empty query")
+    for st in statements:
+        if st.type not in _ALLOWED:
+            kind = str(st.type).rsplit(".", 1)[-1]
+            raise QueryRefused(
+                f"refused: `faers sql` is read-only and this query contains a {kind} statement "
+                f"({st.query.strip()[:60]!r}). Only SELECT queries are allowed; open a copy of the database "
+                "with the DuckDB CLI if you need to change it"
+            )
+
+
+def read_only_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A connection that cannot write the database, read or write other files, or load extensions."""
+    con = connect(settings, read_only=True)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def run_query(settings: Settings, query: str, params: list | dict | None = None) -> pl.DataFrame:
+    """Run a read-only query with bound parameters and return the result."""
+    check_read_only(query)
+    con = read_only_connection(settings)
+    try:
+        return con.execute(query, params).pl() if params else con.sql(query).pl()
+    except duckdb.Error as exc:
+        raise FaersError(f"query failed: {exc}") from exc
+    finally:
+        con.close()
+
+
+def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str, Path]:
+    """Write every user view to OUT_DIR (Parquet partitioned by quarter, or one CSV per view)."""
+    if fmt not in ("parquet", "csv"):
+        raise FaersError(f"unknown export format {fmt!r}: use parquet or csv")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect(settings, read_only=True)
+    written: dict[str, Path] = {}
+    try:
+        for view in USER_VIEWS:
+            rel = con.table(view)
+            if fmt == "parquet":
+                target = out_dir / view
+                tmp = out_dir / f".{view}.tmp"
+                shutil.rmtree(tmp, ignore_errors=True)
+                rel.write_parquet(str(tmp), partition_by=["quarter"], overwrite=True)
+                shutil.rmtree(target, ignore_errors=True)
+                tmp.rename(target)
+            else:
+                target = out_dir / f"{view}.csv"
+                tmp = out_dir / f".{view}.csv.tmp"
+                rel.write_csv(str(tmp), header=True)
+                tmp.replace(target)
+            written[view] = target
+    finally:
+        con.close()
+    return written

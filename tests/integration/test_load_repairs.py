@@ -1,0 +1,94 @@
+"""Broken lines: split records, collapsed records, '$' inside a value, control characters, latin-1 —
+every line read is loaded, repaired or rejected with its reason; nothing is lost silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from faers import load, paths
+from faers.errors import LoadError
+from faers.quarters import Quarter
+from tests.builders import header_for, write_quarter_zip
+
+Q = Quarter(2012, 1)
+
+
+def _legacy_line(table: str, values: dict[str, str]) -> bytes:
+    return ("$".join(values.get(h, "") for h in header_for(table, Q)) + "$").encode()
+
+
+def _demo(isr: int, case: int, **extra) -> dict[str, str]:
+    return {"isr": str(isr), "case": str(case), "i_f_cod": "I", "fda_dt": "20120115", "age": "50", "age_cod": "YR",
+            "gndr_cod": "F", "reporter_country": "UNITED STATES", **extra}
+
+
+def _drug(isr: int, seq: int, name: str, role: str = "PS") -> dict[str, str]:
+    return {"isr": str(isr), "drug_seq": str(seq), "role_cod": role, "drugname": name, "val_vbm": "1"}
+
+
+@pytest.fixture()
+def broken_quarter(tmp_path):
+    split_demo = _legacy_line("demo", _demo(8000003, 6000003, mfr_sndr="ACME PHARMA"))
+    cut = split_demo.index(b"$ACME")
+    collapsed = _legacy_line("drug", _drug(7475790, 1010, "ASPIRIN")) + _legacy_line("drug", _drug(7475791, 1011, "HEPARIN"))
+    raw_lines = {
+        "demo": [
+            _legacy_line("demo", _demo(8129732, 6000001, mfr_num="JP-CUBIST-$E2B0000000182", mfr_sndr="CUBIST")),
+            split_demo[:cut], split_demo[cut:],
+            b"garbage without any delimiter",
+        ],
+        "drug": [collapsed, _legacy_line("drug", _drug(8000002, 1012, "METHO\x08TREXATE\x7f"))],
+        "reac": [b"8000002$ECZ\xc9MA$"],
+    }
+    rows = {
+        "demo": [_demo(8000001, 6000011), _demo(8000002, 6000012), _demo(7475790, 6000013), _demo(7475791, 6000014)],
+        "drug": [_drug(8000001, 1001, "TYLENOL")],
+        "reac": [{"isr": "8000001", "pt": "NAUSEA"}],
+    }
+    return write_quarter_zip(tmp_path, Q, rows, raw_lines=raw_lines)
+
+
+def test_repairs_account_for_every_line(tmp_path, broken_quarter):
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    (result,) = load.load(settings, [load.local_zip(broken_quarter)])
+    files = {f.table: f for f in result.files}
+    for f in files.values():
+        assert f.rows_read == f.rows_loaded + f.rows_repaired + f.rows_rejected, f
+    demo, drug, reac = files["demo"], files["drug"], files["reac"]
+    # 4 good + '$' in value + 2 halves of a split record + garbage
+    assert (demo.rows_read, demo.rows_loaded, demo.rows_repaired, demo.rows_rejected) == (8, 4, 3, 1)
+    assert demo.rows_inserted == 6
+    # 1 good + collapsed line (two records) + control characters
+    assert (drug.rows_read, drug.rows_loaded, drug.rows_repaired, drug.rows_rejected) == (3, 1, 2, 0)
+    assert drug.rows_inserted == 4
+    assert (reac.rows_repaired, reac.rows_inserted) == (1, 2)
+
+    con = load.connect(settings)
+    assert con.execute("SELECT mfr_num FROM demo_all WHERE primaryid = 8129732").fetchone() == ("JP-CUBIST-E2B0000000182",)
+    assert con.execute("SELECT mfr_sndr, age FROM demo_all WHERE primaryid = 8000003").fetchone() == ("ACME PHARMA", "50")
+    assert con.execute("SELECT drugname FROM drug_all WHERE primaryid = 7475791").fetchone() == ("HEPARIN",)
+    assert con.execute("SELECT drugname FROM drug_all WHERE primaryid = 7475790").fetchone() == ("ASPIRIN",)
+    assert con.execute("SELECT drugname FROM drug_all WHERE primaryid = 8000002").fetchone() == ("METHOTREXATE",)
+    assert con.execute("SELECT pt FROM reac_all WHERE primaryid = 8000002").fetchone() == ("ECZÉMA",)
+    rejects = con.execute("SELECT member, line, reason, raw FROM load_rejects").fetchall()
+    assert rejects == [("ascii/DEMO12Q1.TXT", 9, "expected 24 fields, found 1", "garbage without any delimiter")]
+
+
+def test_missing_table_and_unknown_column_fail_loudly(tmp_path):
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    z = write_quarter_zip(tmp_path, Quarter(2016, 2), {}, drop_tables=("ther",))
+    with pytest.raises(LoadError, match=r"2016Q2.*THER"):
+        load.load(settings, [load.local_zip(z)])
+
+    z = write_quarter_zip(tmp_path, Quarter(2016, 3), {"reac": [{"primaryid": "1", "caseid": "1", "pt": "X"}]})
+    import zipfile
+    patched = tmp_path / "patched" / z.name
+    patched.parent.mkdir()
+    with zipfile.ZipFile(z) as src, zipfile.ZipFile(patched, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if "REAC" in info.filename:
+                data = data.replace(b"drug_rec_act", b"drug_rec_act$new_col", 1)
+            dst.writestr(info, data)
+    with pytest.raises(LoadError, match=r"2016Q3 .*REAC16Q3.*'new_col'"):
+        load.load(settings, [load.local_zip(patched)])
