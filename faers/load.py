@@ -162,59 +162,68 @@ def _select_list(table: str, mapping: dict[str, str | None], header: list[str]) 
     return ", ".join(exprs)
 
 
-def _bad_id_condition(table: str, mapping: dict[str, str | None], header: list[str]) -> str:
-    """Rows whose id fields are missing or not numbers cannot be linked: they become rejects."""
-    conds = []
-    for name, sqltype in canonical_columns(table):
-        raw = mapping.get(name)
-        if raw is None or sqltype == "VARCHAR":
-            continue
-        field = f"trim(f[{header.index(raw) + 1}])"
-        conds.append(f"({field} <> '' AND TRY_CAST({field} AS BIGINT) IS NULL)")
-    conds.append(f"trim(f[{header.index(mapping['primaryid']) + 1}]) = ''")
-    return " OR ".join(conds)
+def _line_pattern(table: str, mapping: dict[str, str | None], prepared: PreparedFile) -> str:
+    """Regex a well-formed line matches: exactly n fields, digits in the id fields, empty trailing field.
+
+    Built from the project's column maps and the field count only (bound as a parameter, not SQL text).
+    """
+    numeric = {prepared.header.index(mapping[name]) for name, sqltype in canonical_columns(table)
+               if sqltype != "VARCHAR" and mapping.get(name) is not None}
+    key = prepared.header.index(mapping["primaryid"])
+    parts = []
+    for i in range(prepared.n_fields):
+        if i == key:
+            parts.append(r" *\d+ *")
+        elif i in numeric:
+            parts.append(r" *\d* *")
+        elif i == len(prepared.header):  # the undeclared trailing field must be empty
+            parts.append("")
+        else:
+            parts.append(r"[^$]*")
+    return "^" + r"\$".join(parts) + "$"
 
 
 def _load_file(
     con: duckdb.DuckDBPyConnection, quarter: Quarter, prepared: PreparedFile, mapping: dict[str, str | None]
 ) -> FileResult:
-    """Bulk-load one prepared file: DuckDB reads and splits every line; lines with the wrong field count
-    go through the repair step; nothing from the file itself ever becomes SQL text."""
-    table, n = prepared.table, prepared.n_fields
-    trailing = n == len(prepared.header) + 1
-    good = f"coalesce(len(f), 0) = {n}" + (f" AND f[{n}] = ''" if trailing else "")
-    con.execute("DROP TABLE IF EXISTS temp.stage_lines")
+    """Bulk-load one prepared file in two DuckDB passes: (1) find the lines that are not well formed (wrong
+    field count, non-numeric ids, a value in the trailing field) with their line numbers, (2) insert every
+    well-formed line. The odd lines go through the repair step. Nothing from the file becomes SQL text."""
+    table = prepared.table
+    pattern = _line_pattern(table, mapping, prepared)
     # '\x01' never occurs (control bytes were stripped): each line is read whole, then split on '$'.
+    scan = ("read_csv(?, delim='\x01', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
+            "columns={'text': 'VARCHAR'}, max_line_size=100000000)")
     # Row order is the file's (insertion order is preserved), so row_number() + 1 is the file line number.
-    con.execute(
-        "CREATE TEMP TABLE stage_lines AS SELECT row_number() OVER () + 1 AS line, string_split(text, '$') AS f "
-        "FROM read_csv(?, delim='\x01', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
-        "columns={'text': 'VARCHAR'}, max_line_size=100000000)",
-        [str(prepared.path)],
-    )
     wrong = con.execute(
-        f"SELECT line, coalesce(array_to_string(f, '$'), '') FROM stage_lines WHERE NOT ({good})"
+        f"SELECT line, coalesce(text, '') FROM (SELECT row_number() OVER () + 1 AS line, text FROM {scan}) "
+        "WHERE text IS NULL OR NOT regexp_full_match(text, ?)",
+        [str(prepared.path), pattern],
     ).fetchall()
     rejected = dict(wrong)
     if prepared.unterminated is not None:
         rejected[prepared.data_lines + 1] = decode(prepared.unterminated)[0]
     repair = repair_lines(prepared, rejected, corrections_for(quarter, table))
-    con.execute(f"DELETE FROM stage_lines WHERE NOT ({good})")
-    if repair.rows:
-        con.register("repaired_rows", pl.DataFrame({"f": repair.rows}, schema={"f": pl.List(pl.String)}))
-        con.execute("INSERT INTO stage_lines SELECT NULL, f FROM repaired_rows")
-        con.unregister("repaired_rows")
-    bad_ids = _bad_id_condition(table, mapping, prepared.header)
-    for line, text in con.execute(f"SELECT line, array_to_string(f, '$') FROM stage_lines WHERE {bad_ids}").fetchall():
-        repair.rejects.append((line, "missing or non-numeric id field", text))
-        if line is None:  # it came out of the repair step
+    # Repaired records must be well formed too; those that are not become rejects.
+    repaired_ok = []
+    for fields in repair.rows:
+        if re.fullmatch(pattern, "$".join(fields)):
+            repaired_ok.append(fields)
+        else:
             repair.lines_repaired -= 1
-    con.execute(f"DELETE FROM stage_lines WHERE {bad_ids}")
+            repair.rejects.append((None, "repaired record has a missing or non-numeric id field", "$".join(fields)))
+    select = _select_list(table, mapping, prepared.header)
     inserted = con.execute(
-        f"INSERT INTO {table}_all SELECT ?, ?, {_select_list(table, mapping, prepared.header)} FROM stage_lines",
-        [str(quarter), quarter.era],
+        f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM "
+        f"(SELECT string_split(text, '$') AS f FROM {scan} WHERE regexp_full_match(text, ?))",
+        [str(quarter), quarter.era, str(prepared.path), pattern],
     ).fetchone()[0]
-    con.execute("DROP TABLE temp.stage_lines")
+    if repaired_ok:
+        con.register("repaired_rows", pl.DataFrame({"f": repaired_ok}, schema={"f": pl.List(pl.String)}))
+        inserted += con.execute(
+            f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM repaired_rows", [str(quarter), quarter.era]
+        ).fetchone()[0]
+        con.unregister("repaired_rows")
     if repair.rejects:
         con.executemany(
             "INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)",
