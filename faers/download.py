@@ -21,6 +21,7 @@ import random
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 3  # be polite to FDA: never more than three files at once
-CHUNK = 1024 * 1024
+# Small enough that an interrupted transfer loses little (urllib3 drops a partly filled chunk on error).
+CHUNK = 64 * 1024
 MAX_FILE_BYTES = MAX_STATED_BYTES  # a server streaming more than this is not sending a FAERS quarter
 
 DOWNLOADED, CACHED, FAILED = "downloaded", "cached", "failed"
@@ -218,7 +220,7 @@ def _check_zip(path: Path, quarter: Quarter) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise DownloadError(f"{quarter}: the downloaded file is not a readable zip ({exc})") from exc
     if bad is not None:
         raise DownloadError(f"{quarter}: the downloaded zip is corrupt (member {bad} fails its CRC check)")

@@ -7,8 +7,15 @@ import pytest
 from tests.integration.httpfaults import FaultServer
 
 
-@pytest.fixture()
-def fault_server():
+@pytest.fixture(scope="session")
+def _shared_fault_server():
+    # One server for the session: stopping werkzeug takes half a second, which adds up over many tests.
     server = FaultServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture()
+def fault_server(_shared_fault_server):
+    _shared_fault_server.reset()
+    return _shared_fault_server

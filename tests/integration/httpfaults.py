@@ -151,6 +151,14 @@ class FaultServer:
         self.http.start()
         return self
 
+    def reset(self) -> None:
+        """Forget routes, faults and the request log (between tests)."""
+        with self._lock:
+            self.routes.clear()
+            self.requests.clear()
+            self.max_in_flight = self.in_flight = 0
+            self.delay = 0.0
+
     def stop(self) -> None:
         self.http.clear()
         if self.http.is_running():
