@@ -320,7 +320,8 @@ class _Fetcher:
             if status == 429 or status >= 500:
                 raise _Retryable(f"HTTP {status} {response.reason}", _retry_after(response))
             if status not in (200, 206):
-                raise DownloadError(f"{link.quarter}: HTTP {status} {response.reason} from {link.url}")
+                hint = "; the index page links to a file the server does not have: rerun later" if status == 404 else ""
+                raise DownloadError(f"{link.quarter}: HTTP {status} {response.reason} from {link.url}{hint}")
             if status == 206 and not response.headers.get("Content-Range", "").startswith(f"bytes {offset}-"):
                 raise DownloadError(
                     f"{link.quarter}: server answered the resume request with a different range "
