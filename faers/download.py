@@ -271,17 +271,14 @@ class _Fetcher:
             if self.cancel.is_set():
                 raise DownloadError(f"{link.quarter}: cancelled; rerun to resume from {part.name}")
             try:
-                self._attempt(link, part)
+                sha = self._attempt(link, part)
             except _Retryable as exc:
                 last_error = str(exc)
                 if attempt == self.policy.attempts:
                     break
-                delay = self.policy.backoff(attempt)
-                if exc.retry_after is not None:
-                    delay = min(self.policy.max_delay, exc.retry_after)
-                self.progress.message(
-                    f"{link.quarter}: {exc}; retry {attempt}/{self.policy.attempts - 1} in {delay:.1f}s"
-                )
+                delay = self.policy.backoff(attempt) if exc.retry_after is None else exc.retry_after
+                delay = min(self.policy.max_delay, delay)
+                self.progress.message(f"{link.quarter}: {exc}; retry {attempt}/{self.policy.attempts - 1} in {delay:.1f}s")
                 if self.policy.sleep is not None:
                     self.policy.sleep(delay)
                 else:
@@ -289,21 +286,17 @@ class _Fetcher:
                 continue
             except _Cancelled:
                 raise DownloadError(f"{link.quarter}: cancelled; rerun to resume from {part.name}") from None
-            size = part.stat().st_size
-            try:
-                _check_zip(part, link.quarter)
             except DownloadError:
                 part.unlink(missing_ok=True)  # nothing in it is worth resuming from
                 raise
-            sha = sha256_file(part)
+            size = part.stat().st_size
             os.replace(part, dest)
             return sha, size
-        raise DownloadError(
-            f"{link.quarter}: giving up on {link.url} after {self.policy.attempts} attempts: {last_error}"
-        )
+        raise DownloadError(f"{link.quarter}: giving up on {link.url} after {self.policy.attempts} attempts: {last_error}")
 
-    def _attempt(self, link: QuarterLink, part: Path) -> None:
-        """One request. Returns when `part` holds the whole body; raises _Retryable or DownloadError."""
+    def _attempt(self, link: QuarterLink, part: Path) -> str:
+        """One request. Returns the sha256 once `part` holds the whole, verified file; raises _Retryable or
+        DownloadError."""
         offset = part.stat().st_size if part.exists() else 0
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         if offset:
@@ -314,19 +307,15 @@ class _Fetcher:
             raise _Retryable(f"cannot connect ({type(exc).__name__})") from exc
         with response:
             status = response.status_code
-            if status == 416 and offset:
-                part.unlink()  # our .part is longer than the file: start over on the next attempt
-                raise _Retryable("server rejected the resume range (HTTP 416)", retry_after=0.0)
             if status == 429 or status >= 500:
                 raise _Retryable(f"HTTP {status} {response.reason}", _retry_after(response))
+            if offset and (status == 416 or (status == 206 and not _range_starts_at(response, offset))):
+                # Our .part does not fit the file the server has now: start over on the next attempt.
+                part.unlink()
+                raise _Retryable(f"server cannot resume at byte {offset:,} (HTTP {status})", retry_after=0.0)
             if status not in (200, 206):
                 hint = "; the index page links to a file the server does not have: rerun later" if status == 404 else ""
                 raise DownloadError(f"{link.quarter}: HTTP {status} {response.reason} from {link.url}{hint}")
-            if status == 206 and not response.headers.get("Content-Range", "").startswith(f"bytes {offset}-"):
-                raise DownloadError(
-                    f"{link.quarter}: server answered the resume request with a different range "
-                    f"({response.headers.get('Content-Range')!r}); delete {part} and rerun"
-                )
             resumed = offset if status == 206 else 0  # a 200 is the whole file: start from zero
             length = response.headers.get("Content-Length")
             expected = resumed + int(length) if length and length.isdigit() else None
@@ -334,11 +323,26 @@ class _Fetcher:
                 raise DownloadError(f"{link.quarter}: server announces {expected:,} bytes for {link.url}; "
                                     "no FAERS quarter is that large, refusing")
             self.progress.file_started(link, expected, resumed)
-            received = self._stream(link, response, part, resumed, expected)
+            received, sha = self._stream(link, response, part, resumed, expected)
         if expected is not None and received != expected:
             raise _Retryable(f"body ended after {received:,} of {expected:,} bytes")
+        try:
+            _check_zip(part, link.quarter)
+        except DownloadError as exc:
+            if not resumed:
+                raise
+            # The file may have changed on the server between the two halves: fetch it whole.
+            part.unlink()
+            raise _Retryable(f"{exc} after resuming at byte {resumed:,}", retry_after=0.0) from exc
+        return sha
 
-    def _stream(self, link, response, part: Path, resumed: int, expected: int | None) -> int:
+    def _stream(self, link, response, part: Path, resumed: int, expected: int | None) -> tuple[int, str]:
+        """Append the body to `part` (or replace it when not resuming), hashing as it goes."""
+        digest = hashlib.sha256()
+        if resumed:
+            with open(part, "rb") as fh:  # the bytes already there are part of the file's hash
+                for block in iter(lambda: fh.read(CHUNK), b""):
+                    digest.update(block)
         received = resumed
         chunks = response.iter_content(CHUNK)
         try:
@@ -351,6 +355,7 @@ class _Fetcher:
                     if self.cancel.is_set():
                         raise _Cancelled()
                     fh.write(chunk)
+                    digest.update(chunk)
                     received += len(chunk)
                     self.progress.advance(link, len(chunk))
                     if received > MAX_FILE_BYTES:
@@ -361,7 +366,11 @@ class _Fetcher:
             done = part.stat().st_size if part.exists() else received
             total = f" of {expected:,}" if expected is not None else ""
             raise _Retryable(f"connection broken after {done:,}{total} bytes ({type(exc).__name__})") from exc
-        return received
+        return received, digest.hexdigest()
+
+
+def _range_starts_at(response: requests.Response, offset: int) -> bool:
+    return response.headers.get("Content-Range", "").startswith(f"bytes {offset}-")
 
 
 def _reject_non_zip(link: QuarterLink, response: requests.Response, head: bytes) -> None:

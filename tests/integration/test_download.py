@@ -233,6 +233,18 @@ def test_interrupted_part_is_resumed_with_range(site, fault_server, zips, policy
     assert_verified(site, name, body)
 
 
+def test_stale_part_that_does_not_fit_is_downloaded_whole(site, fault_server, zips, policy):
+    # A .part left from an older version of the file: the server resumes it, the result is not a valid zip.
+    name = "faers_ascii_2017q2.zip"
+    body = zips[name]
+    site.downloads.mkdir(parents=True)
+    (site.downloads / (name + ".part")).write_bytes(b"PK" + b"\0" * 4998)
+    outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
+    assert outcome.status == "downloaded", outcome.error
+    assert [h.get("Range") for h in fault_server.hits(EXPORTS + name)] == ["bytes=5000-", None]
+    assert_verified(site, name, body)
+
+
 def test_server_ignoring_range_restarts_from_zero(site, fault_server, zips, policy):
     name = "faers_ascii_2017q2.zip"
     body = zips[name]
