@@ -31,7 +31,7 @@ import duckdb
 import requests
 
 from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, discover
-from faers.errors import DatabaseBusy, DownloadError
+from faers.errors import ConfigError, DatabaseBusy, DownloadError
 from faers.paths import Settings
 from faers.quarters import Quarter, parse_optional
 
@@ -176,7 +176,10 @@ def local_quarters(settings: Settings) -> list[LocalQuarter]:
         path = settings.downloads / filename
         if not _verified(path, entry):
             continue
-        quarter = Quarter.parse(str(entry.get("quarter", "")))
+        try:
+            quarter = Quarter.parse(str(entry.get("quarter", "")))
+        except ConfigError:
+            continue
         local = LocalQuarter(quarter, path, entry["sha256"], entry["bytes"], str(entry.get("url", "")))
         stamp = str(entry.get("downloaded_at", ""))
         if quarter not in best or stamp > best[quarter][0]:

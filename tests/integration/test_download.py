@@ -293,6 +293,9 @@ def test_at_most_three_downloads_at_once(fault_server, home, policy):
     assert [o.status for o in outcomes] == ["downloaded"] * 6
     assert [str(o.quarter) for o in outcomes] == quarters
     assert fault_server.max_in_flight == 3
+    # Six threads recorded into one manifest: no entry lost.
+    manifest = json.loads(settings.manifest_path.read_text())
+    assert sorted(entry["quarter"] for entry in manifest.values()) == quarters
 
 
 def test_index_page_http_error_names_the_url(fault_server):
@@ -321,3 +324,24 @@ def test_unreachable_index_page_names_the_url():
 def test_range_filter_and_quarter_objects(site, policy):
     outcomes = download_quarters(site, Quarter(2004, 1), Quarter(2004, 1), retry=policy)
     assert [str(o.quarter) for o in outcomes] == ["2004Q1"]
+
+
+def test_local_quarters_trusts_only_verified_files_inside_downloads(site, zips, policy):
+    download_quarters(site, "2017Q2", "2017Q2", retry=policy)
+    manifest = json.loads(site.manifest_path.read_text())
+    good = manifest["faers_ascii_2017q2.zip"]
+    manifest["../outside.zip"] = dict(good)  # hand-edited: must not point outside downloads/
+    manifest["faers_ascii_2018q1.zip"] = dict(good, quarter="2018Q1")  # listed but the file is gone
+    manifest["junk.zip"] = dict(good, quarter="not a quarter")
+    site.manifest_path.write_text(json.dumps(manifest))
+    assert [(str(q.quarter), q.path.name) for q in local_quarters(site)] == [("2017Q2", "faers_ascii_2017q2.zip")]
+
+
+def test_unreadable_manifest_costs_a_download_not_a_crash(site, fault_server, zips, policy):
+    name = "faers_ascii_2017q2.zip"
+    download_quarters(site, "2017Q2", "2017Q2", retry=policy)
+    site.manifest_path.write_text("{ half a manifest")
+    assert local_quarters(site) == []
+    assert download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0].status == "downloaded"
+    assert len(fault_server.hits(EXPORTS + name)) == 2
+    assert_verified(site, name, zips[name])
