@@ -5,6 +5,7 @@ Library errors (FaersError) become one clear line on stderr and a non-zero exit 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -141,6 +142,16 @@ class _BarProgress(_LineProgress):
             super().file_finished(link, outcome)
 
 
+@contextlib.contextmanager
+def _download_progress():
+    """Rich bars on a terminal, plain lines otherwise."""
+    if err.is_terminal:
+        with _BarProgress() as progress:
+            yield progress
+    else:
+        yield _LineProgress()
+
+
 @app.command("quarters")
 def quarters_command(ctx: typer.Context) -> None:
     """List the quarters on the index page: quarter, era, URL, the size the page states, and local status
@@ -184,11 +195,8 @@ def download_command(ctx: typer.Context, start: FromQuarter = None, end: ToQuart
 
     s = settings(ctx)
     first, last = quarters.parse_optional(start), quarters.parse_optional(end)
-    if err.is_terminal:
-        with _BarProgress() as progress:
-            outcomes = download.download_quarters(s, first, last, progress=progress)
-    else:
-        outcomes = download.download_quarters(s, first, last, progress=_LineProgress())
+    with _download_progress() as progress:
+        outcomes = download.download_quarters(s, first, last, progress=progress)
     if not outcomes:
         err.print(f"no quarters between {first or 'the first'} and {last or 'the last'} on {s.index_url}")
         return
@@ -253,6 +261,35 @@ def _downloaded(s: paths.Settings) -> list:
     from faers import download
 
     return download.local_quarters(s)
+
+
+@app.command("refresh")
+def refresh_cmd(
+    ctx: typer.Context,
+    start: FromQuarter = None,
+    end: ToQuarter = None,
+    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default) or none.")] = None,
+) -> int:
+    """Download missing quarters, load new or re-published ones, apply FDA's deleted cases and dedup.
+
+    Idempotent: a rerun with nothing new does no work. Example: faers refresh --from 2017Q3
+    """
+    from faers import pipeline
+    from faers.quarters import parse_optional
+
+    s = settings(ctx)
+    with _download_progress() as progress:
+        result = pipeline.refresh(s, parse_optional(start), parse_optional(end), rule=dedup_rule,
+                                  download_progress=progress, say=_progress_printer())
+    fetched = sum(o.status == "downloaded" for o in result.downloads)
+    loaded = sum(r.status == "loaded" for r in result.loads)
+    out.print(f"{fetched} quarter(s) downloaded, {loaded} loaded, {len(result.loads) - loaded} unchanged; "
+              f"database {s.db_path}", highlight=False, soft_wrap=True)
+    if result.failed_downloads:
+        names = ", ".join(str(o.quarter) for o in result.failed_downloads)
+        err.print(f"[bold red]error:[/] download failed for {names}; rerun `faers refresh` to retry", highlight=False)
+        return 1
+    return 0
 
 
 @app.command("status")

@@ -1,0 +1,41 @@
+"""Pipeline: `refresh` = download missing quarters, then load new or re-published ones, deletions and dedup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from faers import download, load
+from faers.paths import Settings
+from faers.quarters import Quarter
+
+
+@dataclass
+class RefreshResult:
+    downloads: list  # download.DownloadOutcome
+    loads: list  # load.QuarterResult
+
+    @property
+    def failed_downloads(self) -> list:
+        return [o for o in self.downloads if o.status == "failed"]
+
+
+def refresh(
+    settings: Settings,
+    start: Quarter | None = None,
+    end: Quarter | None = None,
+    *,
+    rule: str | None = None,
+    download_progress=None,
+    say: Callable[[str], None] | None = None,
+    session=None,
+) -> RefreshResult:
+    """Download what is missing, then load every verified quarter in range that is new or changed.
+
+    A quarter that fails to download is reported; the others are still loaded (a rerun resumes it).
+    """
+    outcomes = download.download_quarters(settings, start, end, progress=download_progress, session=session)
+    local = [lq for lq in download.local_quarters(settings)
+             if (start is None or lq.quarter >= start) and (end is None or lq.quarter <= end)]
+    results = load.load(settings, local, rule=rule, progress=say)
+    return RefreshResult(outcomes, results)
