@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import click
 import typer
@@ -30,9 +30,9 @@ err = Console(stderr=True)
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    home: Annotated[Optional[Path], typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
-    index_url: Annotated[Optional[str], typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
+    home: Annotated[Path | None, typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
+    index_url: Annotated[str | None, typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
 ) -> None:
     ctx.obj = paths.resolve(home=home, index_url=index_url, db=db)
 
@@ -42,8 +42,8 @@ def settings(ctx: typer.Context) -> paths.Settings:
 
 
 # Shared option types, defined once.
-FromQuarter = Annotated[Optional[str], typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
-ToQuarter = Annotated[Optional[str], typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
+FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
+ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
 
 
 def print_table(df, title: str | None = None) -> None:
