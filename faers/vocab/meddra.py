@@ -7,6 +7,7 @@ File layouts follow the MedDRA ASCII distribution: '$'-delimited, no header, eve
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -74,8 +75,7 @@ def read_asc(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
         rows.append(fields)
     frame = pl.DataFrame(rows, schema=list(columns), orient="row") if rows else pl.DataFrame(
         schema={c: pl.Utf8 for c in columns})
-    casts = [pl.col(c).replace("", None).cast(pl.Int64) for c in columns if c in INTEGER_COLUMNS]
-    return frame.with_columns(casts) if casts else frame
+    return frame
 
 
 def load(con, directory) -> dict[str, int]:
@@ -92,16 +92,24 @@ def load(con, directory) -> dict[str, int]:
         if path is None:
             if required:
                 raise ConfigError(f"{directory}: no {name}; pass the MedAscii folder of a MedDRA release")
-            frames[table] = pl.DataFrame(schema={c: pl.Int64 if c in INTEGER_COLUMNS else pl.Utf8 for c in columns})
+            frames[table] = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
             continue
         frames[table] = read_asc(path, columns)
     con.execute("begin transaction")
     try:
-        for table, frame in frames.items():
-            con.register("meddra_staged", frame)
-            # table names come from the FILES constant above, never from input
-            con.execute(f"create or replace table {table} as select * from meddra_staged")
-            con.unregister("meddra_staged")
+        with tempfile.TemporaryDirectory(prefix="faers-meddra-") as staging:
+            for table, frame in frames.items():
+                # staged through a clean CSV: DuckDB reads it in one pass (row inserts take minutes for llt.asc)
+                staged = Path(staging) / f"{table}.csv"
+                frame.write_csv(staged)
+                columns = ", ".join(
+                    f"cast(nullif({c}, '') as bigint) as {c}" if c in INTEGER_COLUMNS else c for c in frame.columns)
+                # table and column names come from the FILES constant above, never from input
+                con.execute(
+                    f"create or replace table {table} as select {columns} "
+                    "from read_csv($path, header = true, all_varchar = true, delim = ',', quote = '\"')",
+                    {"path": str(staged)},
+                )
         sqlfiles.run(con, "vocab_meddra_term_pts")
         con.execute("commit")
     except BaseException:
