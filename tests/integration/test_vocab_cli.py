@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-# faers/cli.py imports click, which typer 0.29 no longer installs: reported to the foundation owner.
-pytest.importorskip("click")
-
-from faers.cli import main  # noqa: E402
+from faers.cli import main
 from tests.unit.test_vocab_meddra import write_release
 from tests.vocab_tables import database
 
