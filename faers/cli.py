@@ -244,13 +244,13 @@ def load_cmd(
 
     Example: faers load --from 2017Q3 --to 2023Q4
     """
-    from faers import load
+    from faers import load, pipeline
     from faers.quarters import parse_optional
 
     s = settings(ctx)
     local = [load.local_zip(p) for p in zips] if zips else _downloaded(s)
-    results = load.load(s, local, start=parse_optional(start), end=parse_optional(end), rule=dedup_rule,
-                        progress=_progress_printer())
+    results = pipeline.load_and_map(s, local, start=parse_optional(start), end=parse_optional(end), rule=dedup_rule,
+                                    say=_progress_printer())
     loaded = [r for r in results if r.status == "loaded"]
     out.print(f"{len(loaded)} quarter(s) loaded, {len(results) - len(loaded)} unchanged; database {s.db_path}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from faers import download, load
+from faers import download, load, vocab
 from faers.paths import Settings
 from faers.quarters import Quarter
 
@@ -37,5 +37,16 @@ def refresh(
     outcomes = download.download_quarters(settings, start, end, progress=download_progress, session=session)
     local = [lq for lq in download.local_quarters(settings)
              if (start is None or lq.quarter >= start) and (end is None or lq.quarter <= end)]
-    results = load.load(settings, local, rule=rule, progress=say)
-    return RefreshResult(outcomes, results)
+    return RefreshResult(outcomes, load_and_map(settings, local, rule=rule, say=say))
+
+
+def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=None, say=None) -> list:
+    """Load quarters, then (re)install the vocabularies so mapping views (drug_products, ...) are current."""
+    results = load.load(settings, local, start=start, end=end, rule=rule, progress=say)
+    with load.writer_lock(settings):
+        con = load.connect(settings, read_only=False)
+        try:
+            vocab.install(con)
+        finally:
+            con.close()
+    return results

@@ -44,3 +44,12 @@ def test_refresh_downloads_loads_and_second_run_does_nothing(site_url, home, cap
 def test_sql_without_database_is_a_clear_error(home, capsys):
     assert main(["--home", str(home), "sql", "SELECT 1"]) == 1
     assert "no database" in capsys.readouterr().err
+
+
+def test_refresh_installs_the_vocabularies(site_url, home, capsys):  # noqa: F811
+    assert main(["--home", str(home), "--index-url", site_url, "refresh", "--to", "2017Q4"]) == 0
+    con = duckdb.connect(str(home / "faers.duckdb"), read_only=True)
+    versions = con.execute("SELECT count(*) FROM vocab_versions").fetchone()[0]
+    assert versions >= 5
+    # every 2017Q2 drug row has an ingredient row or is reported as unmapped; the view is queryable
+    assert con.execute("SELECT count(DISTINCT primaryid) FROM drug_ingredients").fetchone()[0] > 90
