@@ -225,6 +225,56 @@ def download_command(ctx: typer.Context, start: FromQuarter = None, end: ToQuart
 # --- mirror commands (issue 2) -------------------------------------------------------------------
 
 
+@app.command("mirror")
+def mirror_command(
+    directory: Annotated[Path, typer.Argument(help="Output directory, laid out like fis.fda.gov (serve it as a static site).")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives byte-identical files.")] = 0,
+    reports: Annotated[int, typer.Option("--reports", help="Reports (DEMO rows) per quarter; 385000 is a full 2025 quarter.")] = 300,
+    quarters: Annotated[str | None, typer.Option("--quarters", help="Comma-separated quarters, e.g. 2012Q4,2013Q1,2019Q1.")] = None,
+    preset_name: Annotated[str | None, typer.Option("--preset", help="Named quarter list: demo (every era and quirk).")] = None,
+    serve_mirror: Annotated[bool, typer.Option("--serve", help="Serve the mirror on 127.0.0.1 until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0 = any free port).")] = 0,
+) -> None:
+    """Generate an FDA-format FAERS mirror: index page, quarter zips in each era's layout, truth.json.
+
+    Example: faers mirror /tmp/faers-mirror --preset demo --serve
+    """
+    import polars as pl
+
+    from faers import mirror
+    from faers.errors import ConfigError
+    from faers.quarters import Quarter
+
+    if quarters and preset_name:
+        raise ConfigError("use either --quarters or --preset, not both")
+    chosen = [Quarter.parse(q) for q in quarters.split(",") if q.strip()] if quarters else mirror.preset(preset_name or "demo")
+    result = mirror.generate(directory, quarters=chosen, reports_per_quarter=reports, seed=seed)
+    rows = [
+        {
+            "quarter": q,
+            "zip": info["zip"],
+            "bytes": result.zip_paths[Quarter.parse(q)].stat().st_size,
+            "reports": info["tables"]["DEMO"]["records"],
+            "car_t": info["car_t_reports"],
+            "deleted": info["deleted_caseids"],
+            "defects": ", ".join(d["kind"] for d in info["defects"]),
+        }
+        for q, info in result.truth["quarters"].items()
+    ]
+    print_table(pl.DataFrame(rows), title=f"FAERS mirror in {result.root}")
+    out.print(f"truth: {result.truth_path}  index: {result.index_path}")
+    if serve_mirror:
+        import threading
+
+        with mirror.serve(result.root, port=port) as base:
+            out.print(f"serving {result.root} — Ctrl-C to stop. Point faers at it with:")
+            out.print(f"FAERS_INDEX_URL={mirror.index_url(base)}", highlight=False, soft_wrap=True)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                out.print("stopped serving")
+
+
 # --- loader commands (issue 3) -------------------------------------------------------------------
 
 
