@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
 from faers import paths
 from faers.errors import FaersError
+
+try:  # typer >= 0.22 vendors click; older releases use click itself
+    from typer.exceptions import Abort, Exit
+    from typer.exceptions import TyperException as UsageProblem
+except ImportError:  # pragma: no cover
+    from click.exceptions import Abort, Exit
+    from click.exceptions import ClickException as UsageProblem
 
 app = typer.Typer(
     name="faers",
@@ -30,9 +36,9 @@ err = Console(stderr=True)
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    home: Annotated[Optional[Path], typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
-    index_url: Annotated[Optional[str], typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
+    home: Annotated[Path | None, typer.Option("--home", help="Working directory (env FAERS_HOME, default ./cache).")] = None,
+    index_url: Annotated[str | None, typer.Option("--index-url", help="FDA index page (env FAERS_INDEX_URL).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Database file (default $FAERS_HOME/faers.duckdb).")] = None,
 ) -> None:
     ctx.obj = paths.resolve(home=home, index_url=index_url, db=db)
 
@@ -42,8 +48,8 @@ def settings(ctx: typer.Context) -> paths.Settings:
 
 
 # Shared option types, defined once.
-FromQuarter = Annotated[Optional[str], typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
-ToQuarter = Annotated[Optional[str], typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
+FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
+ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
 
 
 def print_table(df, title: str | None = None) -> None:
@@ -70,6 +76,32 @@ def print_table(df, title: str | None = None) -> None:
 # --- statistics commands (issue 4) ---------------------------------------------------------------
 
 
+@app.command("stats")
+def stats_command(
+    input_csv: Annotated[Path, typer.Argument(help="CSV with columns a,b,c,d (other columns pass through).")],
+    out_csv: Annotated[Path | None, typer.Option("--out", help="Output CSV (default: stdout); the EBGM prior fit goes to OUT.fit.json.")] = None,
+    prior: Annotated[str | None, typer.Option("--prior", help="MGPS prior alpha1,beta1,alpha2,beta2,p used as given (default: fitted on the input).")] = None,
+    continuity: Annotated[float | None, typer.Option("--continuity", help="Add this to all four cells for ROR/PRR (e.g. 0.5); default: ROR/PRR empty when a cell is 0.")] = None,
+    fdr: Annotated[bool, typer.Option("--fdr", help="Add fisher_q_bh, Benjamini-Hochberg adjusted Fisher p-values.")] = False,
+) -> None:
+    """Disproportionality statistics for any table of 2x2 counts (FAERS, VigiBase, JADER, EudraVigilance).
+
+    Cells: a drug&event, b drug&other events, c other drugs&event, d neither. Adds expected, ROR, PRR (with
+    95 % CIs), chi2, chi2_yates, IC (Noren 2013), Fisher p, EBGM/EB05/EB95 (DuMouchel 1999), then extras and
+    signal flags. See docs/statistics.md.
+
+    Example: faers stats pairs.csv --out pairs_stats.csv --continuity 0.5
+    """
+    from faers import stats_io
+
+    run = stats_io.run(input_csv, out_csv, prior=prior, continuity=continuity, fdr=fdr)
+    if out_csv is None:
+        sys.stdout.write(stats_io.csv_text(run.table))
+    if run.fit is not None:
+        where = f" (written to {run.fit_path})" if run.fit_path else ""
+        err.print(run.fit.summary() + where, highlight=False, soft_wrap=True)
+
+
 # --- vocabulary commands (issue 5) ---------------------------------------------------------------
 
 
@@ -86,12 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     except FaersError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except UsageProblem as exc:
+        show = getattr(exc, "show", None)
+        show() if show else err.print(str(exc))
+        return getattr(exc, "exit_code", 2)
+    except Abort:
         err.print("aborted")
         return 130
     except KeyboardInterrupt:

@@ -62,8 +62,9 @@ def _validate_theta(theta) -> tuple[float, float, float, float, float]:
     if len(values) != 5:
         raise PriorFitError(f"prior needs 5 numbers alpha1,beta1,alpha2,beta2,p; got {len(values)}")
     a1, b1, a2, b2, p = values
-    if not all(math.isfinite(v) for v in values) or min(a1, b1, a2, b2) <= 0 or not 0 < p < 1:
-        raise PriorFitError(f"prior {values}: alpha and beta must be > 0 and 0 < p < 1")
+    # p may reach 0 or 1 when a fit on a handful of pairs degenerates to one component; still a valid prior
+    if not all(math.isfinite(v) for v in values) or min(a1, b1, a2, b2) <= 0 or not 0 <= p <= 1:
+        raise PriorFitError(f"prior {values}: alpha and beta must be > 0 and 0 <= p <= 1")
     return values
 
 
@@ -108,6 +109,7 @@ def _weights(weight, size):
 
 def _to_free(theta):
     a1, b1, a2, b2, p = theta
+    p = min(max(p, 1e-300), 1 - 1e-16)  # logit of a boundary p stays finite
     return np.array([math.log(a1), math.log(b1), math.log(a2), math.log(b2), math.log(p / (1 - p))])
 
 
@@ -120,10 +122,11 @@ def _from_free(x):
 def _neg_log_likelihood_and_gradient(x, n, e, w):
     """negLL and its gradient in the free parameters (log alpha, log beta, logit P) — analytic, for speed."""
     a1, b1, a2, b2, p = _from_free(x)
+    log_p, log_q = special.log_expit(x[4]), special.log_expit(-x[4])  # log P, log(1-P) even when P rounds to 1
     log_g1, da1, db1 = _component_terms(n, e, a1, b1)
     log_g2, da2, db2 = _component_terms(n, e, a2, b2)
-    log_l = np.logaddexp(math.log(p) + log_g1, math.log1p(-p) + log_g2)
-    r1 = np.exp(math.log(p) + log_g1 - log_l)  # share of component 1 in the likelihood of each pair
+    log_l = np.logaddexp(log_p + log_g1, log_q + log_g2)
+    r1 = np.exp(log_p + log_g1 - log_l)  # share of component 1 in the likelihood of each pair
     r2 = 1.0 - r1
     value = -float(np.dot(w, log_l))
     if not math.isfinite(value):
@@ -135,6 +138,8 @@ def _neg_log_likelihood_and_gradient(x, n, e, w):
         np.dot(w, r2 * db2),
         np.dot(w, r1 * (1 - p) - r2 * p),  # d log L / d logit(P) = (r1/P - r2/(1-P)) * P(1-P)
     ])
+    if not np.all(np.isfinite(grad)):
+        return math.inf, np.zeros(5)  # parameters ran off to where the terms overflow: reject the step
     return value, grad
 
 
@@ -316,9 +321,13 @@ def fit_prior(n, e, *, starts=DEFAULT_STARTS, squash_data: bool | None = None,
 def _fit_from(start, n, e, w) -> StartResult:
     start = _validate_theta(start)
     x0 = _to_free(start)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        res = optimize.minimize(_neg_log_likelihood_and_gradient, x0, args=(n, e, w), jac=True,
-                                method="BFGS", options={"gtol": 1e-6, "maxiter": 2000})
+    try:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+            res = optimize.minimize(_neg_log_likelihood_and_gradient, x0, args=(n, e, w), jac=True,
+                                    method="BFGS", options={"gtol": 1e-6, "maxiter": 2000})
+    except (ValueError, FloatingPointError, OverflowError) as exc:  # a start that wanders off fails alone
+        return StartResult(start=start, theta=start, neg_log_lik=math.inf, converged=False, iterations=0,
+                           message=f"failed: {exc}")
     theta = _from_free(res.x)
     # BFGS often stops on "precision loss" right at the optimum; judge convergence by the gradient.
     converged = bool(res.success or np.max(np.abs(res.jac)) < 1e-3)
@@ -334,8 +343,9 @@ def posterior_qn(theta, n, e):
     a1, b1, a2, b2, p = _validate_theta(theta)
     n = np.asarray(n, dtype=float)
     e = np.asarray(e, dtype=float)
-    log1 = math.log(p) + _log_nbinom_pmf(n, e, a1, b1)
-    log2 = math.log1p(-p) + _log_nbinom_pmf(n, e, a2, b2)
+    with np.errstate(divide="ignore"):
+        log1 = np.log(p) + _log_nbinom_pmf(n, e, a1, b1)
+        log2 = np.log1p(-p) + _log_nbinom_pmf(n, e, a2, b2)
     return special.expit(log1 - log2)
 
 
