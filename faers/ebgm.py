@@ -367,9 +367,8 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
     is replaced by bisection (in log x). Replaces openEBGM's ``quantBisect``, to full double precision.
     """
     a1, b1, a2, b2, _ = _validate_theta(theta)
-    n = np.asarray(n, dtype=float)
-    e = np.asarray(e, dtype=float)
-    qn = posterior_qn(theta, n, e) if qn is None else np.asarray(qn, dtype=float)
+    n, e = np.broadcast_arrays(np.atleast_1d(np.asarray(n, dtype=float)), np.atleast_1d(np.asarray(e, dtype=float)))
+    qn = posterior_qn(theta, n, e) if qn is None else np.broadcast_to(np.asarray(qn, dtype=float), n.shape)
     shape1, rate1, shape2, rate2 = a1 + n, b1 + e, a2 + n, b2 + e
     q1 = special.gammaincinv(shape1, prob) / rate1
     q2 = special.gammaincinv(shape2, prob) / rate2
@@ -392,6 +391,7 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
         outside = ~((newton > lo_a) & (newton < hi_a)) | ~np.isfinite(newton)
         new_x = np.where(outside, np.sqrt(lo_a * hi_a), newton)
         new_x = np.where(outside & (lo_a <= 0), 0.5 * (lo_a + hi_a), new_x)
+        new_x = np.where(cdf == 0, xa, new_x)  # already the root (e.g. Qn = 1: a component quantile)
         lo[active], hi[active], x[active] = lo_a, hi_a, new_x
         done = (np.abs(new_x - xa) <= rtol * new_x) | (cdf == 0) | (hi_a - lo_a <= rtol * hi_a)
         active = active[~done]
