@@ -107,3 +107,76 @@ def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORT
 
 SIGNAL_COLUMNS = ["product", "event_group", "comparator", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
                   "chi2_yates", "ic", "ic025", "ebgm", "eb05", "signal", "note"]
+
+
+# --- `faers signals`: the same machinery for any drugs x events ----------------------------------------------
+
+
+def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None = None,
+                       event_groups: list[str] | None = None, comparator: str = "all", roles: str = "suspect",
+                       install_vocab=None) -> pl.DataFrame:
+    """Signal table for named drugs (ingredients or CAR T products) x PTs or event groups. Comparator `all`
+    works for any drug; `indication` and `class` are defined for CAR T products and event groups (the
+    study's populations). Names are bound as SQL parameters, never formatted in."""
+    from faers import study
+
+    if comparator not in study.COMPARATORS:
+        raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
+    if roles not in study.ROLE_SETTINGS:
+        raise study.StudyError(f"unknown roles {roles!r}: choose ps, suspect or any")
+    if not events and not event_groups:
+        event_groups = ["spm", "t_cell_malignancy"]
+    st = study.open_study(settings, install_vocab=install_vocab)
+    try:
+        study.select(st)
+        if comparator == "all":
+            counts = st.query("study_drug_event_counts", {"drugs": list(drugs), "events": list(events or []),
+                                                          "groups": list(event_groups or []),
+                                                          "roles": study.ROLE_SETTINGS[roles]})
+        else:
+            products = _car_t_products(st, drugs)
+            if events:
+                raise study.StudyError(f"comparator {comparator!r} is defined for event groups: use --event-group "
+                                       "(or --comparator all for PTs)")
+            study.expose(st, roles)
+            counts = (study.signal_counts(st, event_groups)
+                      .filter((pl.col("comparator") == comparator) & pl.col("product").is_in(list(products)))
+                      .with_columns(pl.col("product").replace_strict(products).alias("drug"))
+                      .rename({"event_group": "event"})
+                      .select("drug", "event", "comparator", "a", "b", "c", "d"))
+    finally:
+        st.close()
+    table, _fit = signal_table(counts)
+    return table
+
+
+def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
+    """product -> the name the user gave, for names that are CAR T products; an error names the others."""
+    rows = st.con.execute(
+        "SELECT w.drug, v.product FROM (SELECT unnest(CAST(? AS VARCHAR[])) AS drug) w "
+        "LEFT JOIN vocab_products v ON lower(trim(w.drug)) IN (lower(v.product), lower(v.brand), lower(v.generic))",
+        [list(drugs)]).fetchall()
+    unknown = [d for d, p in rows if p is None]
+    if unknown:
+        from faers.study import StudyError
+
+        raise StudyError(f"{', '.join(map(repr, unknown))}: not a CAR T product; the indication and class comparators "
+                         "are defined for CAR T products only (use --comparator all)")
+    return {p: d for d, p in rows}
+
+
+def all_pairs(settings, out_file, *, roles: str = "suspect", prior=None, install_vocab=None) -> int:
+    """Every ingredient x PT pair (a >= 1) with ROR, PRR, chi2, IC and EBGM, E stratified by age band x sex x
+    year, written to Parquet; returns the number of pairs."""
+    from faers import study
+
+    st = study.open_study(settings, install_vocab=install_vocab)
+    try:
+        study.select(st)
+        counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles]})
+    finally:
+        st.close()
+    table, fit = measures(counts.select("a", "b", "c", "d"), prior=prior)
+    out = pl.concat([counts, table.drop("a", "b", "c", "d")], how="horizontal")
+    out.write_parquet(out_file)
+    return out.height
