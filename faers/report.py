@@ -227,7 +227,7 @@ def _esc(s) -> str:
 
 def svg_bars(labels: list[str], values: list[float], title: str, unit: str = "") -> str:
     """Horizontal bar chart."""
-    row_h, left, right = 26, 170, 80
+    row_h, left, right = 26, 200, 80
     height = 40 + row_h * len(labels)
     top = max([v for v in values if v is not None] + [1])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',

@@ -27,9 +27,9 @@ def install(con) -> None:
     con.executemany("INSERT INTO vocab_product_indications VALUES (?, ?)", PRODUCT_INDICATIONS)
     con.execute("CREATE OR REPLACE TABLE vocab_indication_groups (indication_group VARCHAR, indi_pt VARCHAR)")
     con.executemany("INSERT INTO vocab_indication_groups VALUES (?, ?)", INDICATION_TERMS)
-    con.execute("CREATE OR REPLACE TABLE vocab_event_groups (group_name VARCHAR, pt VARCHAR)")
-    con.executemany("INSERT INTO vocab_event_groups VALUES (?, ?)",
-                    [(g, pt) for pt, groups in SPM_PTS.items() for g in groups] + [("spm", pt) for pt in SPM_PTS])
+    con.execute("CREATE OR REPLACE TABLE vocab_event_groups (group_name VARCHAR, pt VARCHAR, subgroup VARCHAR, base_group VARCHAR)")
+    con.executemany("INSERT INTO vocab_event_groups VALUES (?, ?, NULL, ?)",
+                    [(g, pt, g) for pt, groups in SPM_PTS.items() for g in groups] + [("spm", pt, "x") for pt in SPM_PTS])
     con.execute("CREATE OR REPLACE TABLE vocab_versions (vocabulary VARCHAR, version VARCHAR, date VARCHAR)")
     con.execute("INSERT INTO vocab_versions VALUES ('fake', '0.0.0', '2026-01-01')")
     con.execute("""
@@ -43,9 +43,12 @@ def install(con) -> None:
                'prod_ai' AS source
         FROM drugs""")
     con.execute("""
-        CREATE OR REPLACE VIEW report_event_groups AS
-        SELECT DISTINCT r.primaryid, g.group_name
+        CREATE OR REPLACE VIEW report_event_group_terms AS
+        SELECT DISTINCT r.primaryid, g.group_name, g.pt, CAST(NULL AS VARCHAR) AS excluded_reason
         FROM reactions r JOIN vocab_event_groups g ON lower(r.pt) = lower(g.pt)""")
+    con.execute("""
+        CREATE OR REPLACE VIEW report_event_groups AS
+        SELECT DISTINCT primaryid, group_name FROM report_event_group_terms""")
     con.execute("""
         CREATE OR REPLACE VIEW report_indication_groups AS
         SELECT DISTINCT i.primaryid, g.indication_group
