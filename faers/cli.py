@@ -199,6 +199,84 @@ def dedup_cmd(
 
 # --- vocabulary commands (issue 5) ---------------------------------------------------------------
 
+vocab_app = typer.Typer(help="CAR T products, event groups and indications: inspect the vocabulary mappings.",
+                        no_args_is_help=True)
+meddra_app = typer.Typer(help="Optional licensed MedDRA release: load it for hierarchy-defined event groups.",
+                         no_args_is_help=True)
+app.add_typer(vocab_app, name="vocab")
+app.add_typer(meddra_app, name="meddra")
+
+
+def _vocabulary_database(ctx: typer.Context):
+    """The loaded database with the vocabularies (re)installed, so the mappings reflect the current CSVs."""
+    import duckdb
+
+    from faers import vocab
+    from faers.errors import ConfigError
+
+    db_path = settings(ctx).db_path
+    if not db_path.exists():
+        raise ConfigError(f"no database at {db_path}: load FAERS data first (faers refresh) or pass --db")
+    con = duckdb.connect(str(db_path))
+    vocab.install(con)
+    return con
+
+
+@vocab_app.command("unmatched")
+def vocab_unmatched(
+    ctx: typer.Context,
+    like: Annotated[str, typer.Option("--like", help="Text the spelling contains (case-insensitive).")],
+) -> None:
+    """Drug names/prod_ai spellings containing TEXT that match no CAR T product, with counts.
+
+    Example: faers vocab unmatched --like cabtagene
+    """
+    from faers import vocab
+
+    print_table(vocab.unmatched(_vocabulary_database(ctx), like), title=f"unmatched spellings like '{like}'")
+
+
+@vocab_app.command("groups")
+def vocab_groups(ctx: typer.Context) -> None:
+    """Event groups, their PTs, and the reports counting for each (after exclusions) in the loaded data.
+
+    Example: faers vocab groups
+    """
+    from faers import vocab
+
+    print_table(vocab.group_counts(_vocabulary_database(ctx)), title="event groups")
+
+
+@vocab_app.command("products")
+def vocab_products(ctx: typer.Context) -> None:
+    """CAR T products with target, approval, accepted variants and matched drug rows/reports.
+
+    Example: faers vocab products
+    """
+    from faers.vocab.products import product_table
+
+    print_table(product_table(_vocabulary_database(ctx)), title="CAR T products")
+
+
+@meddra_app.command("load")
+def meddra_load(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="The MedAscii folder of a MedDRA release (pt.asc, mdhier.asc, ...).")],
+) -> None:
+    """Load a licensed MedDRA ASCII release into meddra_* tables and add the hierarchy-defined event groups.
+
+    Example: faers meddra load ~/MedDRA_27_0_English/MedAscii
+    """
+    from faers import vocab
+    from faers.vocab import meddra
+
+    con = _vocabulary_database(ctx)
+    counts = meddra.load(con, directory)
+    vocab.install(con)
+    for table, rows in counts.items():
+        out.print(f"{table}: {rows} rows")
+
+
 
 # --- study commands (issue 6) --------------------------------------------------------------------
 

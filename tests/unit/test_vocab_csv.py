@@ -97,3 +97,10 @@ def test_every_vocabulary_has_a_version_and_changelog_line():
     assert shipped == {v.csv for v in VOCABULARIES}, "a CSV is not registered in VOCABULARIES"
     con = database()
     assert con.execute("select count(distinct vocabulary) from vocab_versions").fetchone() == (len(names),)
+
+
+def test_every_pt_is_in_one_curated_list_and_never_both_grouped_and_excluded_for_all():
+    pts = [r["pt"].lower() for r in rows("event_groups")]
+    assert len(pts) == len(set(pts)), {p for p in pts if pts.count(p) > 1}
+    always_excluded = {r["pt"].lower() for r in rows("event_exclusions") if r["applies_to_target"] == "all"}
+    assert set(pts) & always_excluded == set()
