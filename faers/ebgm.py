@@ -62,8 +62,9 @@ def _validate_theta(theta) -> tuple[float, float, float, float, float]:
     if len(values) != 5:
         raise PriorFitError(f"prior needs 5 numbers alpha1,beta1,alpha2,beta2,p; got {len(values)}")
     a1, b1, a2, b2, p = values
-    if not all(math.isfinite(v) for v in values) or min(a1, b1, a2, b2) <= 0 or not 0 < p < 1:
-        raise PriorFitError(f"prior {values}: alpha and beta must be > 0 and 0 < p < 1")
+    # p may reach 0 or 1 when a fit on a handful of pairs degenerates to one component; still a valid prior
+    if not all(math.isfinite(v) for v in values) or min(a1, b1, a2, b2) <= 0 or not 0 <= p <= 1:
+        raise PriorFitError(f"prior {values}: alpha and beta must be > 0 and 0 <= p <= 1")
     return values
 
 
@@ -108,6 +109,7 @@ def _weights(weight, size):
 
 def _to_free(theta):
     a1, b1, a2, b2, p = theta
+    p = min(max(p, 1e-300), 1 - 1e-16)  # logit of a boundary p stays finite
     return np.array([math.log(a1), math.log(b1), math.log(a2), math.log(b2), math.log(p / (1 - p))])
 
 
@@ -120,10 +122,11 @@ def _from_free(x):
 def _neg_log_likelihood_and_gradient(x, n, e, w):
     """negLL and its gradient in the free parameters (log alpha, log beta, logit P) — analytic, for speed."""
     a1, b1, a2, b2, p = _from_free(x)
+    log_p, log_q = special.log_expit(x[4]), special.log_expit(-x[4])  # log P, log(1-P) even when P rounds to 1
     log_g1, da1, db1 = _component_terms(n, e, a1, b1)
     log_g2, da2, db2 = _component_terms(n, e, a2, b2)
-    log_l = np.logaddexp(math.log(p) + log_g1, math.log1p(-p) + log_g2)
-    r1 = np.exp(math.log(p) + log_g1 - log_l)  # share of component 1 in the likelihood of each pair
+    log_l = np.logaddexp(log_p + log_g1, log_q + log_g2)
+    r1 = np.exp(log_p + log_g1 - log_l)  # share of component 1 in the likelihood of each pair
     r2 = 1.0 - r1
     value = -float(np.dot(w, log_l))
     if not math.isfinite(value):
@@ -135,6 +138,8 @@ def _neg_log_likelihood_and_gradient(x, n, e, w):
         np.dot(w, r2 * db2),
         np.dot(w, r1 * (1 - p) - r2 * p),  # d log L / d logit(P) = (r1/P - r2/(1-P)) * P(1-P)
     ])
+    if not np.all(np.isfinite(grad)):
+        return math.inf, np.zeros(5)  # parameters ran off to where the terms overflow: reject the step
     return value, grad
 
 
@@ -316,9 +321,13 @@ def fit_prior(n, e, *, starts=DEFAULT_STARTS, squash_data: bool | None = None,
 def _fit_from(start, n, e, w) -> StartResult:
     start = _validate_theta(start)
     x0 = _to_free(start)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        res = optimize.minimize(_neg_log_likelihood_and_gradient, x0, args=(n, e, w), jac=True,
-                                method="BFGS", options={"gtol": 1e-6, "maxiter": 2000})
+    try:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+            res = optimize.minimize(_neg_log_likelihood_and_gradient, x0, args=(n, e, w), jac=True,
+                                    method="BFGS", options={"gtol": 1e-6, "maxiter": 2000})
+    except (ValueError, FloatingPointError, OverflowError) as exc:  # a start that wanders off fails alone
+        return StartResult(start=start, theta=start, neg_log_lik=math.inf, converged=False, iterations=0,
+                           message=f"failed: {exc}")
     theta = _from_free(res.x)
     # BFGS often stops on "precision loss" right at the optimum; judge convergence by the gradient.
     converged = bool(res.success or np.max(np.abs(res.jac)) < 1e-3)
@@ -334,8 +343,9 @@ def posterior_qn(theta, n, e):
     a1, b1, a2, b2, p = _validate_theta(theta)
     n = np.asarray(n, dtype=float)
     e = np.asarray(e, dtype=float)
-    log1 = math.log(p) + _log_nbinom_pmf(n, e, a1, b1)
-    log2 = math.log1p(-p) + _log_nbinom_pmf(n, e, a2, b2)
+    with np.errstate(divide="ignore"):
+        log1 = np.log(p) + _log_nbinom_pmf(n, e, a1, b1)
+        log2 = np.log1p(-p) + _log_nbinom_pmf(n, e, a2, b2)
     return special.expit(log1 - log2)
 
 
@@ -357,9 +367,8 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
     is replaced by bisection (in log x). Replaces openEBGM's ``quantBisect``, to full double precision.
     """
     a1, b1, a2, b2, _ = _validate_theta(theta)
-    n = np.asarray(n, dtype=float)
-    e = np.asarray(e, dtype=float)
-    qn = posterior_qn(theta, n, e) if qn is None else np.asarray(qn, dtype=float)
+    n, e = np.broadcast_arrays(np.atleast_1d(np.asarray(n, dtype=float)), np.atleast_1d(np.asarray(e, dtype=float)))
+    qn = posterior_qn(theta, n, e) if qn is None else np.broadcast_to(np.asarray(qn, dtype=float), n.shape)
     shape1, rate1, shape2, rate2 = a1 + n, b1 + e, a2 + n, b2 + e
     q1 = special.gammaincinv(shape1, prob) / rate1
     q2 = special.gammaincinv(shape2, prob) / rate2
@@ -382,6 +391,7 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
         outside = ~((newton > lo_a) & (newton < hi_a)) | ~np.isfinite(newton)
         new_x = np.where(outside, np.sqrt(lo_a * hi_a), newton)
         new_x = np.where(outside & (lo_a <= 0), 0.5 * (lo_a + hi_a), new_x)
+        new_x = np.where(cdf == 0, xa, new_x)  # already the root (e.g. Qn = 1: a component quantile)
         lo[active], hi[active], x[active] = lo_a, hi_a, new_x
         done = (np.abs(new_x - xa) <= rtol * new_x) | (cdf == 0) | (hi_a - lo_a <= rtol * hi_a)
         active = active[~done]
