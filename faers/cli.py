@@ -67,6 +67,153 @@ def print_table(df, title: str | None = None) -> None:
 # --- downloader commands (issue 2) ---------------------------------------------------------------
 
 
+# Heavy modules (polars, requests, duckdb) are imported inside the commands so `faers --help` stays quick.
+
+
+class _LineProgress:
+    """Plain log lines on stderr (not a terminal: CI logs, cron mail). Implements faers.download.Progress."""
+
+    def start(self, links):
+        pass
+
+    def advance(self, link, nbytes):
+        pass
+
+    def file_started(self, link, total, resumed_from):
+        size = f"{total:,} bytes" if total is not None else "size unknown"
+        resume = f", resuming at {resumed_from:,}" if resumed_from else ""
+        err.print(f"{link.quarter}: downloading {link.url} ({size}{resume})", highlight=False, soft_wrap=True)
+
+    def file_finished(self, link, outcome):
+        if outcome.status == "failed":
+            err.print(f"failed: {outcome.error}", highlight=False, soft_wrap=True)  # the error names the quarter
+        else:
+            err.print(f"{link.quarter}: {outcome.status} {outcome.path.name} ({outcome.bytes:,} bytes, "
+                      f"sha256 {outcome.sha256[:12]})", highlight=False, soft_wrap=True)
+
+    def message(self, text):
+        err.print(f"warning: {text}", highlight=False, soft_wrap=True)
+
+
+class _BarProgress(_LineProgress):
+    """A rich bar per file plus one for the whole run (terminal only); messages and failures still print."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                             TimeRemainingColumn(), console=err)
+        self.tasks: dict = {}
+        self.overall = None
+        self.done = 0
+
+    def __enter__(self):
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.bars.stop()
+
+    def start(self, links):
+        self.total = len(links)
+        self.overall = self.bars.add_task(f"all quarters 0/{self.total}", total=self.total)
+
+    def file_started(self, link, total, resumed_from):
+        task = self.tasks.get(link.quarter)
+        if task is None:
+            size = f" ({total / 1e6:.1f} MB)" if total else ""
+            self.tasks[link.quarter] = self.bars.add_task(f"{link.quarter}{size}", total=total, completed=resumed_from)
+        else:  # a retry: the bar restarts where the file now stands
+            self.bars.reset(task, total=total, completed=resumed_from)
+
+    def advance(self, link, nbytes):
+        task = self.tasks.get(link.quarter)
+        if task is not None:
+            self.bars.advance(task, nbytes)
+
+    def file_finished(self, link, outcome):
+        task = self.tasks.get(link.quarter)
+        if task is not None:
+            self.bars.remove_task(task)
+        self.done += 1
+        self.bars.update(self.overall, advance=1, description=f"all quarters {self.done}/{self.total}")
+        if outcome.status != "cached":
+            super().file_finished(link, outcome)
+
+
+@app.command("quarters")
+def quarters_command(ctx: typer.Context) -> None:
+    """List the quarters on the index page: quarter, era, URL, the size the page states, and local status
+    (missing / downloaded / loaded).
+
+    Example: faers quarters
+    """
+    import polars as pl
+
+    from faers import download
+
+    s = settings(ctx)
+    links = download.discover(s.index_url)
+    for warning in links.warnings:
+        err.print(f"warning: {warning}", highlight=False, soft_wrap=True)
+    rows = download.status_of(links, s)
+    table = pl.DataFrame(
+        {
+            "quarter": [str(link.quarter) for link, _ in rows],
+            "era": [link.era for link, _ in rows],
+            "url": [link.url for link, _ in rows],
+            "stated size": [link.size_text or "" for link, _ in rows],
+            "status": [state for _, state in rows],
+        }
+    )
+    print_table(table, title=f"FAERS quarters on {s.index_url}")
+    counts = table["status"].value_counts(sort=True)
+    out.print(f"{len(rows)} quarters: " + ", ".join(f"{n} {state}" for state, n in counts.iter_rows()), highlight=False)
+
+
+@app.command("download")
+def download_command(ctx: typer.Context, start: FromQuarter = None, end: ToQuarter = None) -> None:
+    """Download the quarter zips that are missing from $FAERS_HOME/downloads (verified, resumable; at most
+    three at once). Exits with status 1 if any quarter failed; rerun to retry and resume.
+
+    Example: faers download --from 2023Q1 --to 2023Q4
+    """
+    import polars as pl
+
+    from faers import download, quarters
+
+    s = settings(ctx)
+    first, last = quarters.parse_optional(start), quarters.parse_optional(end)
+    if err.is_terminal:
+        with _BarProgress() as progress:
+            outcomes = download.download_quarters(s, first, last, progress=progress)
+    else:
+        outcomes = download.download_quarters(s, first, last, progress=_LineProgress())
+    if not outcomes:
+        err.print(f"no quarters between {first or 'the first'} and {last or 'the last'} on {s.index_url}")
+        return
+    print_table(
+        pl.DataFrame(
+            {
+                "quarter": [str(o.quarter) for o in outcomes],
+                "status": [o.status for o in outcomes],
+                "bytes": [o.bytes for o in outcomes],
+                "sha256": [o.sha256[:12] if o.sha256 else None for o in outcomes],
+                "error": [o.error for o in outcomes],
+            }
+        )
+    )
+    tally = {status: sum(o.status == status for o in outcomes) for status in ("downloaded", "cached", "failed")}
+    out.print(f"{tally['downloaded']} downloaded, {tally['cached']} already cached, {tally['failed']} failed "
+              f"-> {s.downloads}", highlight=False, soft_wrap=True)
+    if tally["failed"]:
+        failed = ", ".join(str(o.quarter) for o in outcomes if o.status == "failed")
+        err.print(f"[bold red]error:[/] {tally['failed']} quarter(s) failed ({failed}); rerun `faers download` "
+                  "to retry (partial files are resumed)", highlight=False)
+        raise typer.Exit(1)
+
+
+
 # --- mirror commands (issue 2) -------------------------------------------------------------------
 
 
