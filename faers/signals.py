@@ -1,89 +1,38 @@
 """Signals: disproportionality measures on 2x2 tables (a, b, c, d) and the regulator's signal table.
 
 Cells, everywhere: a = drug & event, b = drug & other events, c = other drugs & event, d = neither.
-The measures come from `faers.stats.disproportionality` when that module is present; until then
-`interim_measures` computes the same columns (ROR with Woolf CI, PRR, Yates chi-square, Norén 2013
-shrinkage IC, DuMouchel 1999 EBGM through `faers.ebgm`).
+The measures come from `faers.stats.disproportionality` (ROR with Woolf CI, PRR, Yates chi-square,
+Norén 2013 shrinkage IC, DuMouchel 1999 MGPS EBGM with a fitted prior).
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-
-import numpy as np
 import polars as pl
-from scipy import stats as sps
+
+from faers import stats
 
 MIN_REPORTS = 3
-Z95 = 1.959963984540054
 
 
 def ror(a: int, b: int, c: int, d: int) -> tuple[float | None, float | None, float | None]:
-    """Reporting odds ratio a*d/(b*c) with Woolf's 95 % interval; (None, None, None) when a cell is 0."""
+    """ROR with Woolf's 95 % CI for one table (faers.stats.ror); (None, None, None) when a cell is 0."""
     if min(a, b, c, d) <= 0:
         return None, None, None
-    value = a * d / (b * c)
-    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    return value, math.exp(math.log(value) - Z95 * se), math.exp(math.log(value) + Z95 * se)
-
-
-def _interim_row(a: int, b: int, c: int, d: int) -> dict:
-    n = a + b + c + d
-    out: dict = {"expected": (a + b) * (a + c) / n if n else math.nan}
-    out["ror"], out["ror_lower"], out["ror_upper"] = ror(a, b, c, d)
-    if a > 0 and c > 0:
-        prr = (a / (a + b)) / (c / (c + d))
-        se = math.sqrt(max(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d), 0.0))
-        out.update(prr=prr, prr_lower=math.exp(math.log(prr) - Z95 * se), prr_upper=math.exp(math.log(prr) + Z95 * se))
-    else:
-        out.update(prr=None, prr_lower=None, prr_upper=None)
-    margins = (a + b) * (c + d) * (a + c) * (b + d)
-    out["chi2_yates"] = n * max(abs(a * d - b * c) - n / 2, 0) ** 2 / margins if margins else None
-    e = out["expected"]
-    if n and e == e:
-        # Norén et al. 2013: IC = log2((O + 1/2) / (E + 1/2)), credibility limits from Gamma(O + 1/2, E + 1/2)
-        out["ic"] = math.log2((a + 0.5) / (e + 0.5))
-        out["ic025"] = math.log2(sps.gamma.ppf(0.025, a + 0.5, scale=1 / (e + 0.5)))
-        out["ic975"] = math.log2(sps.gamma.ppf(0.975, a + 0.5, scale=1 / (e + 0.5)))
-    else:
-        out.update(ic=None, ic025=None, ic975=None)
-    return out
-
-
-def interim_measures(table: pl.DataFrame, prior=None):
-    """ROR, PRR, chi2 (Yates), IC (Norén 2013), EBGM/EB05/EB95 (DuMouchel 1999, prior fitted on the table's
-    pairs with a >= 1 unless given); returns (table with the measure columns, prior fit or None)."""
-    from faers import ebgm
-
-    rows = [_interim_row(*r) for r in table.select("a", "b", "c", "d").iter_rows()]
-    out = table.with_columns(pl.DataFrame(rows, schema={k: pl.Float64 for k in rows[0]}) if rows else [])
-    n = out["a"].to_numpy().astype(float)
-    e = out["expected"].to_numpy().astype(float)
-    fit = None
-    eb = {"ebgm": np.full(len(n), np.nan), "eb05": np.full(len(n), np.nan), "eb95": np.full(len(n), np.nan)}
-    usable = e > 0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = ebgm.given_prior(prior, n[usable], e[usable]) if prior is not None else ebgm.fit_prior(n[usable], e[usable])
-        theta = fit.theta
-        eb["ebgm"][usable] = ebgm.ebgm(theta, n[usable], e[usable])
-        eb["eb05"][usable] = ebgm.posterior_quantile(theta, n[usable], e[usable], 0.05)
-        eb["eb95"][usable] = ebgm.posterior_quantile(theta, n[usable], e[usable], 0.95)
-    except Exception as exc:  # noqa: BLE001 - a prior that cannot be fitted leaves EBGM empty, reported in the fit
-        fit = {"error": str(exc)}
-    out = out.with_columns(*(pl.Series(k, v).fill_nan(None) for k, v in eb.items()))
-    return out, fit
+    value, lower, upper = stats.ror(a, b, c, d)
+    return float(value), float(lower), float(upper)
 
 
 def measures(table: pl.DataFrame, prior=None):
-    """Every measure for each 2x2 row: faers.stats when available, else `interim_measures`."""
+    """Every measure for each 2x2 row (faers.stats.disproportionality): (table, EBGM prior fit). When no
+    row has a >= 1 the prior cannot be fitted; DuMouchel's published 1999 prior is used and the fit says so."""
+    from faers import ebgm
+
     try:
-        from faers import stats
-    except ImportError:
-        return interim_measures(table, prior)
-    return stats.disproportionality(table, prior=prior)
+        return stats.disproportionality(table, prior=prior)
+    except ebgm.PriorFitError:
+        if prior is not None:
+            raise
+        return stats.disproportionality(table, prior=ebgm.DUMOUCHEL_1999_PRIOR)
 
 
 def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORTS):
@@ -176,7 +125,8 @@ def all_pairs(settings, out_file, *, roles: str = "suspect", prior=None, install
         counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles]})
     finally:
         st.close()
-    table, fit = measures(counts.select("a", "b", "c", "d"), prior=prior)
-    out = pl.concat([counts, table.drop("a", "b", "c", "d")], how="horizontal")
+    # E stratified by age band x sex x year feeds IC and EBGM; ROR/PRR use the crude table
+    table, fit = measures(counts.select("a", "b", "c", "d", pl.col("expected_stratified").alias("expected")), prior=prior)
+    out = pl.concat([counts.select("ingredient", "pt"), table], how="horizontal")
     out.write_parquet(out_file)
     return out.height
