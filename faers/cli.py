@@ -540,6 +540,72 @@ def meddra_load(
 
 # --- study commands (issue 6) --------------------------------------------------------------------
 
+Roles = Annotated[str, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS) or any.")]
+Comparator = Annotated[str, typer.Option("--comparator", help="indication (same indications, no CAR T), all or class.")]
+
+
+@app.command("report")
+def report_cmd(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory (files go to DIR/car_t_spm/).")] = Path("reports"),
+    through: Annotated[str | None, typer.Option("--through", help="Last quarter analysed, e.g. 2023Q4 (default: latest loaded).")] = None,
+    roles: Roles = "suspect",
+    comparator: Comparator = "indication",
+    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep.")] = False,
+) -> int:
+    """Write the CAR T second-primary-malignancy study: CSV tables, report.md, report.html, manifest.json.
+
+    Example: faers report --through 2023Q4 --roles suspect --comparator indication
+    """
+    from faers import report
+
+    result = report.write_report(settings(ctx), out_dir, through=through, roles=roles, comparator=comparator,
+                                 sensitivity=not no_sensitivity)
+    s = result.summary
+    out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
+              f"through {s['through']}, roles {s['roles']}")
+    out.print(f"report: {result.html_path} ({result.seconds:.1f} s)")
+    return 0
+
+
+@app.command("signals")
+def signals_cmd(
+    ctx: typer.Context,
+    drug: Annotated[list[str] | None, typer.Option("--drug", help="Ingredient or CAR T product name (repeatable).")] = None,
+    event: Annotated[list[str] | None, typer.Option("--event", help="MedDRA PT (repeatable).")] = None,
+    event_group: Annotated[list[str] | None, typer.Option("--event-group", help="Event group, e.g. spm (repeatable).")] = None,
+    comparator: Comparator = "all",
+    roles: Roles = "suspect",
+    all_pairs: Annotated[bool, typer.Option("--all", help="Every ingredient x PT pair (writes Parquet).")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="CSV (or Parquet with --all) to write.")] = None,
+) -> int:
+    """Disproportionality for any drugs x events (a, b, c, d, ROR, PRR, chi2, IC, EBGM).
+
+    Example: faers signals --drug axi-cel --drug tisa-cel --event-group t_cell_malignancy --comparator indication
+    """
+    from faers import signals
+
+    s = settings(ctx)
+    if all_pairs:
+        if out_file is None:
+            raise typer.BadParameter("--all needs --out FILE.parquet")
+        n = signals.all_pairs(s, out_file, roles=roles)
+        out.print(f"{n:,} ingredient x PT pairs written to {out_file}")
+        return 0
+    if not drug:
+        raise typer.BadParameter("give at least one --drug (or --all)")
+    if event and event_group:
+        raise typer.BadParameter("use --event or --event-group, not both")
+    df = signals.drug_event_signals(s, drug, events=event, event_groups=event_group, comparator=comparator, roles=roles)
+    if out_file:
+        df.write_csv(out_file)
+        out.print(f"{df.height} rows written to {out_file}")
+    else:
+        print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
+                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]))
+    return 0
+
+
 
 # --- entry point ---------------------------------------------------------------------------------
 
