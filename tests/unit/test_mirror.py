@@ -249,6 +249,9 @@ def test_car_t_reports_only_after_approval_and_truth_matches_the_files(demo):
     for p in products:
         for variant in (*p.drugname_variants, p.prod_ai):
             names[variant.upper()] = p.product
+    inn = {p.product: p.prod_ai for p in products}
+    seen_names: set[str] = set()
+    starts: dict[str, list[str]] = {}
     latest: dict[str, tuple] = {}
     drugs: dict[str, list[tuple[str, str]]] = {}
     pts: dict[str, set[str]] = {}
@@ -261,11 +264,15 @@ def test_car_t_reports_only_after_approval_and_truth_matches_the_files(demo):
             if r[1] not in latest or key > latest[r[1]]:
                 latest[r[1]] = key
         for r in _rows(files[f"{folder}/DRUG{quarter.yyqq}.txt"]):
+            seen_names.add(r[4].upper())
             product = names.get(r[4].upper()) or names.get(r[5].upper())
             if product:
                 drugs.setdefault(r[0], []).append((product, r[3]))
+                assert r[5] == inn[product], r  # prod_ai is the INN, upper case
         for r in _rows(files[f"{folder}/REAC{quarter.yyqq}.txt"]):
             pts.setdefault(r[0], set()).add(r[2])
+        for r in _rows(files[f"{folder}/THER{quarter.yyqq}.txt"]):
+            starts.setdefault(r[0], []).append(r[3])
     deleted = set(demo.truth["deleted_caseids"])
     survivors = [str(key[2]) for caseid, key in latest.items() if caseid not in deleted]
     spm_terms = {e.pt for e in vocabulary().events.values() if e.spm}
@@ -274,8 +281,13 @@ def test_car_t_reports_only_after_approval_and_truth_matches_the_files(demo):
         assert len(reports) == demo.truth["final"][setting]["car_t_reports"], setting
         spm = [p for p in reports if pts.get(p, set()) & spm_terms]
         assert len(spm) == demo.truth["final"][setting]["spm_reports"], setting
+    # Time to onset: computable for most CAR T reports (full THER start date), not for some (none or partial).
+    car_t = [p for p in survivors if p in drugs]
+    full = [p for p in car_t if any(len(d) == 8 for d in starts.get(p, []))]
+    assert len(car_t) * 0.6 < len(full) < len(car_t)
     distractors = {"BLINATUMOMAB", "BLINCYTO", "KIMMTRAK", "TEBENTAFUSP", "PROVENGE", "SIPULEUCEL-T", "CAR-T"}
     assert not distractors & set(names)
+    assert {"BLINATUMOMAB", "CAR-T", "SIPULEUCEL-T", "TEBENTAFUSP"} <= seen_names  # present, and not counted above
 
 
 def test_server_serves_the_mirror_on_localhost(demo):
