@@ -108,7 +108,7 @@ def _pick(rng: random.Random, items, cum) -> object:
 # Shapes chosen so a full-size quarter lands near FDA's 2025Q4 row ratios (per DEMO row: DRUG 4.7, REAC 3.5,
 # INDI 3.0, THER 1.2, OUTC 0.75, RPSR 0.03).
 DRUG_COUNTS = tuple(range(1, 21))
-DRUG_COUNT_CUM = _cum([22, 14, 11, 9, 8, 7, 6, 5, 4, 3.5, 3, 2.5, 2, 1.5, 1.5, 1.2, 1, 1, 0.8, 0.8])
+DRUG_COUNT_CUM = _cum([27, 15, 11, 9, 8, 7, 6, 5, 4, 3.5, 3, 2.5, 2, 1.5, 1.2, 1, 0.8, 0.7, 0.6, 0.5])
 REAC_COUNTS = tuple(range(1, 16))
 REAC_COUNT_CUM = _cum([28, 19, 14, 10, 8, 6, 4, 3, 2.5, 2, 1.5, 1, 0.8, 0.5, 0.5])
 OUTCOMES = ("OT", "HO", "DE", "LT", "DS", "CA", "RI")
@@ -230,16 +230,17 @@ class ReportBuilder:
             self._car_t_content(rng, report, case, version)
             sndr = self._products[case.product].mfr_sndr
             event_date = case.infusion + dt.timedelta(days=case.onset_days)
-            event_dt = fmt_date(event_date, case.event_precision)
+            event = (event_date, case.event_precision)
             rept_cod = "EXP" if rng.random() < 0.85 else "DIR"
         else:
             sndr = self._background_content(rng, report, era)
-            event_dt = fmt_date(date_in_quarter(rng, Quarter(max(2000, quarter.year - rng.randint(0, 3)), rng.randint(1, 4))), _pick(rng, DATE_PRECISIONS, EVENT_DATE_CUM))
+            event_quarter = Quarter(max(2000, quarter.year - rng.randint(0, 3)), rng.randint(1, 4))
+            event = (date_in_quarter(rng, event_quarter), _pick(rng, DATE_PRECISIONS, EVENT_DATE_CUM))
             r = rng.random()
             rept_cod = "EXP" if r < 0.7 else "PER" if r < 0.82 else "DIR" if r < 0.97 else ("30DAY" if r < 0.99 else "5DAY")
             if era != FAERS_B and rept_cod in ("30DAY", "5DAY"):
                 rept_cod = "EXP"
-        self._demo(rng, report, spec, era, sndr, event_dt, rept_cod)
+        self._demo(rng, report, spec, era, sndr, event, rept_cod)
         if quarter >= MODERN_DUPLICATES_FROM:
             self._modern_duplicates(rng, report)
         if era == LEGACY:
@@ -248,7 +249,7 @@ class ReportBuilder:
 
     # --- demo ------------------------------------------------------------------------------------
 
-    def _demo(self, rng, report: Report, spec: ReportSpec, era: str, sndr: str, event_dt: str, rept_cod: str) -> None:
+    def _demo(self, rng, report: Report, spec: ReportSpec, era: str, sndr: str, event: tuple[dt.date, str], rept_cod: str) -> None:
         # init_fda_dt and a version's fda_dt are functions of the case/version, not of the file it sits in.
         init_date = date_in_quarter(random.Random(spec.caseid ^ (self.seed << 40)), spec.first_quarter)
         fda_date = init_date if spec.published == spec.first_quarter and spec.caseversion <= 1 else date_in_quarter(rng, spec.published)
@@ -271,7 +272,7 @@ class ReportBuilder:
             i_f_code = "I" if rng.random() < 0.7 else "F"
         report.demo = {
             "i_f_code": i_f_code,
-            "event_dt": event_dt,
+            "event_dt": fmt_date(min(event[0], fda_date), event[1]),  # an event precedes its report
             "mfr_dt": mfr_dt,
             "init_fda_dt": fmt_date(init_date),
             "fda_dt": fmt_date(fda_date),
