@@ -26,11 +26,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import duckdb
 import requests
 
-from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, discover
+from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, _origin, allowed_hosts, discover
 from faers.errors import ConfigError, DatabaseBusy, DownloadError
 from faers.paths import Settings
 from faers.quarters import Quarter, parse_optional
@@ -52,6 +53,7 @@ MAX_WORKERS = 3  # be polite to FDA: never more than three files at once
 # Small enough that an interrupted transfer loses little (urllib3 drops a partly filled chunk on error).
 CHUNK = 64 * 1024
 MAX_FILE_BYTES = MAX_STATED_BYTES  # a server streaming more than this is not sending a FAERS quarter
+MAX_REDIRECTS = 10
 
 DOWNLOADED, CACHED, FAILED = "downloaded", "cached", "failed"
 
@@ -304,10 +306,7 @@ class _Fetcher:
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
-        try:
-            response = self.session.get(link.url, headers=headers, stream=True, timeout=self.policy.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(f"cannot connect ({type(exc).__name__})") from exc
+        response = self._get(link, headers)
         with response:
             status = response.status_code
             if status == 429 or status >= 500:
@@ -338,6 +337,27 @@ class _Fetcher:
             part.unlink()
             raise _Retryable(f"{exc} after resuming at byte {resumed:,}", retry_after=0.0) from exc
         return sha
+
+    def _get(self, link: QuarterLink, headers: dict[str, str]) -> requests.Response:
+        """GET the link, following redirects only to the hosts the link's own host may send us to (the same
+        rule discovery applies to the index page's links): a redirect must not fetch a file from anywhere."""
+        url = link.url
+        allowed = allowed_hosts(link.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = self.session.get(url, headers=headers, stream=True, timeout=self.policy.timeout,
+                                            allow_redirects=False)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Retryable(f"cannot connect ({type(exc).__name__})") from exc
+            if not response.is_redirect:
+                return response
+            response.close()
+            target = urljoin(url, response.headers["Location"])
+            if urlsplit(target).scheme not in ("http", "https") or _origin(target) not in allowed:
+                raise DownloadError(f"{link.quarter}: {url} redirects to another host ({target}); refusing to "
+                                    "download from a host the index page's address does not vouch for")
+            url = target
+        raise DownloadError(f"{link.quarter}: more than {MAX_REDIRECTS} redirects from {link.url}; refusing")
 
     def _stream(self, link, response, part: Path, resumed: int, expected: int | None) -> tuple[int, str]:
         """Append the body to `part` (or replace it when not resuming), hashing as it goes."""
