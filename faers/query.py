@@ -52,7 +52,8 @@ def run_query(settings: Settings, query: str, params: list | dict | None = None)
     check_read_only(query)
     con = read_only_connection(settings)
     try:
-        return con.execute(query, params).pl() if params else con.sql(query).pl()
+        # DuckDB 2.x connections have no .pl(): bind through a relation instead.
+        return con.sql(query, params=params).pl() if params else con.sql(query).pl()
     except duckdb.Error as exc:
         raise FaersError(f"query failed: {exc}") from exc
     finally:
