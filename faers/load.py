@@ -130,12 +130,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
             [str(data_dir() / "countries.csv")],
         )
+    # Before any quarter is loaded, so `faers status` works on a database whose first refresh died before dedup.
+    _ensure_case_selected(con)
+
+
+def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_selected'").fetchone()[0]:
+        con.execute("CREATE TABLE case_selected (primaryid BIGINT, quarter VARCHAR, caseid BIGINT)")
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the user-facing views, one named SQL file each."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_selected'").fetchone()[0]:
-        con.execute("CREATE TABLE case_selected (primaryid BIGINT, quarter VARCHAR, caseid BIGINT)")
+    _ensure_case_selected(con)
     for view in USER_VIEWS:
         sqlfiles.run(con, view)
 
@@ -304,7 +310,7 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     con.execute("BEGIN TRANSACTION")
     try:
         sqlfiles.run(con, DEDUP_RULES[rule])
-        con.execute("DELETE FROM faers_settings WHERE key = 'dedup_rule'")
+        con.execute("DELETE FROM faers_settings WHERE key IN ('dedup_rule', 'dedup_pending')")
         con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
         con.execute("COMMIT")
     except BaseException:
@@ -338,6 +344,16 @@ def local_zip(path: Path) -> LocalZip:
     return LocalZip(Quarter(int(m.group(1)), int(m.group(2))), path, digest.hexdigest())
 
 
+def mark_dedup_pending(con: duckdb.DuckDBPyConnection) -> None:
+    if not dedup_pending(con):
+        con.execute("INSERT INTO faers_settings VALUES ('dedup_pending', 'a quarter was loaded after the last dedup')")
+
+
+def dedup_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when quarters were (re)loaded after the last dedup: `case_selected` and the views are stale."""
+    return con.execute("SELECT count(*) FROM faers_settings WHERE key = 'dedup_pending'").fetchone()[0] > 0
+
+
 # --- the load command ----------------------------------------------------------------------------------
 
 
@@ -365,6 +381,9 @@ def load(
                 if done.get(str(lq.quarter)) == lq.sha256:
                     results.append(QuarterResult(lq.quarter, "unchanged"))
                     continue
+                # Committed before the quarter: if the process dies after the quarter commits but before dedup,
+                # the next run still rebuilds the selection (and `faers status` can say it is out of date).
+                mark_dedup_pending(con)
                 say(f"loading {lq.quarter} from {Path(lq.path).name}")
                 res = load_quarter(con, lq.quarter, Path(lq.path), lq.sha256, settings.tmp_dir)
                 say(f"loaded {lq.quarter}: {sum(f.rows_inserted for f in res.files):,} rows in {res.seconds:.1f} s")
@@ -373,7 +392,8 @@ def load(
             current_rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
             wanted_rule = rule or (current_rule[0] if current_rule else DEFAULT_DEDUP_RULE)
             views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'cases'").fetchone()[0]
-            if changed or not views_exist or current_rule is None or current_rule[0] != wanted_rule:
+            if (changed or not views_exist or dedup_pending(con) or current_rule is None
+                    or current_rule[0] != wanted_rule):
                 say(f"applying deleted cases and dedup rule {wanted_rule}")
                 dedup(con, wanted_rule)
                 create_views(con)
