@@ -31,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 import duckdb
 import requests
 
+from faers import locks
 from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, _origin, allowed_hosts, discover
 from faers.errors import ConfigError, DatabaseBusy, DownloadError
 from faers.paths import Settings
@@ -255,9 +256,6 @@ class _Fetcher:
             self.progress.message(f"{link.quarter}: cached {dest.name} {reason}; downloading it again")
         try:
             sha, size = self._download(link, dest)
-        except DownloadError as exc:
-            outcome = DownloadOutcome(link.quarter, FAILED, None, None, None, str(exc), link.url)
-        else:
             self.manifest.record(link.filename, {
                 "quarter": str(link.quarter),
                 "url": link.url,
@@ -265,6 +263,13 @@ class _Fetcher:
                 "sha256": sha,
                 "downloaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             })
+        except DownloadError as exc:
+            outcome = DownloadOutcome(link.quarter, FAILED, None, None, None, str(exc), link.url)
+        except OSError as exc:  # a full disk or a read-only folder: not worth retrying, worth saying so
+            error = (f"{link.quarter}: cannot write {exc.filename or self.downloads}: {exc.strerror or exc}; "
+                     "free disk space and rerun (what arrived is kept and resumed)")
+            outcome = DownloadOutcome(link.quarter, FAILED, None, None, None, error, link.url)
+        else:
             outcome = DownloadOutcome(link.quarter, DOWNLOADED, dest, sha, size, None, link.url)
         self.progress.file_finished(link, outcome)
         return outcome
@@ -453,6 +458,14 @@ def download_quarters(
         progress.message(warning)
     chosen = [link for link in links if (first is None or link.quarter >= first) and (last is None or link.quarter <= last)]
     settings.downloads.mkdir(parents=True, exist_ok=True)
+    # Two downloaders writing the same .part would interleave bytes: the second one refuses instead.
+    with locks.exclusive(settings.downloads / ".download.lock",
+                         f"another faers process ({{holder}}) is downloading into {settings.downloads}; "
+                         "wait for it to finish, then rerun"):
+        return _download_all(settings, chosen, session, workers, progress, retry)
+
+
+def _download_all(settings, chosen, session, workers, progress, retry) -> list[DownloadOutcome]:
     cancel = threading.Event()
     fetcher = _Fetcher(settings.downloads, Manifest(settings.manifest_path), session, retry or RetryPolicy(),
                        progress, cancel)

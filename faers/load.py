@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers import __version__, sqlfiles
+from faers import __version__, locks, sqlfiles
 from faers.errors import DatabaseBusy, FaersError, LoadError
 from faers.extract import (
     TABLES,
@@ -91,26 +90,9 @@ def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnec
 @contextlib.contextmanager
 def writer_lock(settings: Settings) -> Iterator[None]:
     """One writer at a time: a second refresh/load refuses at once with a clear message."""
-    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fh = settings.lock_path.open("a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        holder = fh.read().strip() or "unknown"
-        fh.close()
-        raise DatabaseBusy(
-            f"another faers process ({holder}) is writing {settings.db_path}; wait for it to finish, then rerun"
-        ) from None
-    try:
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+    busy = f"another faers process ({{holder}}) is writing {settings.db_path}; wait for it to finish, then rerun"
+    with locks.exclusive(settings.lock_path, busy):
         yield
-    finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
 
 
 # --- schema --------------------------------------------------------------------------------------------
@@ -294,6 +276,9 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
         raise LoadError(f"{quarter}: {zip_path.name} is not a readable zip ({exc}); run `faers download` again") from exc
     except duckdb.Error as exc:
         raise LoadError(f"{quarter}: loading {zip_path.name} failed: {exc}") from exc
+    except OSError as exc:  # typically a full disk while copying members out (the transaction rolled back)
+        raise LoadError(f"{quarter}: loading {zip_path.name} failed: cannot write {exc.filename or work}: "
+                        f"{exc.strerror or exc}. Nothing of {quarter} was kept; free disk space and rerun") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result.seconds = (dt.datetime.now() - started).total_seconds()
@@ -369,6 +354,9 @@ def load(
     """Load new or re-published quarters (sha256 differs), then deletions + dedup + views. Idempotent."""
     say = progress or (lambda _msg: None)
     with writer_lock(settings):
+        # A loader killed mid-copy leaves its work folder (named by its pid); under the lock none is in use.
+        for stale in settings.tmp_dir.glob("load-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         con = connect(settings, read_only=False)
         try:
             ensure_schema(con)

@@ -3,6 +3,8 @@ server standing in for "another host", and FDA-shaped sites serving the real sam
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from faers.paths import resolve
@@ -11,6 +13,9 @@ from tests.integration.httpfaults import EXPORTS, INDEX_PATH, FaultServer
 from tests.integration.test_download import policy, sleeps  # noqa: F401  (fixtures: recorded, capped waits)
 
 REAL_ZIPS = ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip")
+
+# The server's request log would land in the captured stderr the campaign checks for tracebacks.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 @pytest.fixture(scope="session")
