@@ -303,6 +303,8 @@ def status_cmd(ctx: typer.Context) -> int:
     from faers import load
 
     con = load.connect(settings(ctx), read_only=True)
+    # Otherwise a missing table resolves to a same-named Python object (DuckDB replacement scans) and crashes.
+    con.execute("SET python_enable_replacements = false")
     try:
         df = load.status(con)
         rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()

@@ -127,3 +127,9 @@ def test_any_name_round_trips_as_a_bound_value(db, name):
     if "\x00" in name:
         name = name.replace("\x00", "")  # DuckDB VARCHAR cannot hold NUL; not a name anyone types
     assert run_query(db, "SELECT ?::VARCHAR AS name", [name])["name"].to_list() == [name]
+
+
+def test_table_names_never_resolve_to_python_variables(db):
+    # `query` and `params` are local variables of run_query: DuckDB's replacement scans would look them up.
+    with pytest.raises(FaersError, match="does not exist"):
+        run_query(db, "SELECT * FROM query")
