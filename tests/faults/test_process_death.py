@@ -26,8 +26,8 @@ pytestmark = pytest.mark.faults
 # Where to aim a kill: wait for a line the refresh prints, then a random 0-250 ms more. None: a random time.
 TRIGGERS = [None, "downloading", "loading 2004Q1", "loading 2017Q2", "loading 2018Q2", "loading 2018Q4",
             "applying deleted cases"]
-PHASES = [("applying deleted cases", "dedup/views"), ("loaded ", "load"), ("loading ", "load"),
-          ("downloading", "download")]
+PHASES = [(r"applying deleted cases", "dedup/views"), (r"load(ed|ing) \d{4}Q", "load"),
+          (r"\d{4}Q[1-4]: download(ing|ed) ", "download")]
 
 
 class Refresh:
@@ -61,7 +61,7 @@ class Refresh:
         self._reader.join(5)
         for line in reversed(self.lines):
             for marker, phase in PHASES:
-                if marker in line:
+                if re.match(marker, line):
                     return phase
         return "startup/discovery"
 
