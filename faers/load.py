@@ -379,7 +379,9 @@ def load(
                 changed = True
             current_rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
             wanted_rule = rule or (current_rule[0] if current_rule else DEFAULT_DEDUP_RULE)
-            views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'cases'").fetchone()[0]
+            # Every view, not just `cases`: a run killed while creating them leaves some missing.
+            views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN ?",
+                                      [list(USER_VIEWS)]).fetchone()[0] == len(USER_VIEWS)
             if (changed or not views_exist or dedup_pending(con) or current_rule is None
                     or current_rule[0] != wanted_rule):
                 say(f"applying deleted cases and dedup rule {wanted_rule}")

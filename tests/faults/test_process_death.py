@@ -203,3 +203,22 @@ def test_kill_9_at_twenty_five_points_then_rerun_equals_clean(site, clean, tmp_p
     killed = sum(n for phase, n in phases.items() if phase != "finished before the kill")
     assert killed >= 20, phases
     assert {"download", "load", "dedup/views"} <= set(phases), phases
+
+
+def test_death_while_creating_views_is_finished_by_the_next_run(tmp_path, monkeypatch):
+    # Regression: the next run checked only that `cases` existed, so later views stayed missing for good.
+    zips = [generated_quarter(tmp_path, GENERATED[0], 100)]
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    real_run = load.sqlfiles.run
+
+    def die_at_drugs(con, name, *args):
+        if name == "drugs":
+            raise SystemExit("killed")
+        return real_run(con, name, *args)
+
+    with monkeypatch.context() as m:
+        m.setattr(load.sqlfiles, "run", die_at_drugs)
+        with pytest.raises(SystemExit):
+            load.load(settings, [load.local_zip(z) for z in zips])
+    load.load(settings, [load.local_zip(z) for z in zips])
+    assert db_snapshot(settings.db_path)["report_sources"] >= 0  # every view exists
