@@ -459,7 +459,7 @@ def download_quarters(
     chosen = [link for link in links if (first is None or link.quarter >= first) and (last is None or link.quarter <= last)]
     settings.downloads.mkdir(parents=True, exist_ok=True)
     # Two downloaders writing the same .part would interleave bytes: the second one refuses instead.
-    with locks.exclusive(settings.downloads / ".download.lock",
+    with locks.exclusive(settings.home / "download.lock",
                          f"another faers process ({{holder}}) is downloading into {settings.downloads}; "
                          "wait for it to finish, then rerun"):
         return _download_all(settings, chosen, session, workers, progress, retry)
