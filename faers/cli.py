@@ -348,17 +348,29 @@ def status_cmd(ctx: typer.Context) -> int:
 
     Example: faers status
     """
+    import duckdb
+
     from faers import load
 
     con = load.connect(settings(ctx), read_only=True)
+    # Otherwise a missing table resolves to a same-named Python object (DuckDB replacement scans) and crashes.
+    con.execute("SET python_enable_replacements = false")
     try:
         df = load.status(con)
         rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
         total = con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
+        pending = load.dedup_pending(con)
+    except duckdb.CatalogException as exc:
+        # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.
+        raise FaersError(f"the database {settings(ctx).db_path} is not fully built (a refresh was interrupted: "
+                         f"{exc}); run `faers refresh` to finish it") from exc
     finally:
         con.close()
     print_table(df, title=f"{settings(ctx).db_path}")
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule[0] if rule else 'none yet'})")
+    if pending:
+        err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
+                  "and the views are out of date until `faers refresh` (or `faers load`) finishes", highlight=False)
     return 0
 
 

@@ -30,6 +30,8 @@ from faers.quarters import Quarter
 
 # Matches the whole file name (last path segment), so `x_faers_ascii_2020q1.zip.html` is not a quarter.
 QUARTER_ZIP_RE = re.compile(r"(?i)(aers|faers)_ascii_(\d{4})q([1-4])\.zip")
+# A name that claims to be a quarter zip but is not a valid one (2020q5, 20q1): reported, not skipped silently.
+CLAIMS_QUARTER_RE = re.compile(r"(?i)f?aers_ascii_.*\.zip")
 _SIZE_RE = re.compile(r"(?i)(\d+(?:[.,]\d+)?)\s*([KMGT]?)i?B\b")
 _UNIT = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
@@ -127,12 +129,16 @@ class _LinkCollector(HTMLParser):
         self._close()
 
 
-def parse_index(html: str, page_url: str) -> Discovery:
-    """Quarter links found in an index page's HTML; relative hrefs are resolved against `page_url`."""
+def parse_index(html: str, page_url: str, trusted_url: str | None = None) -> Discovery:
+    """Quarter links found in an index page's HTML; relative hrefs are resolved against `page_url`.
+
+    Links may point to the hosts of `trusted_url` (the address the user gave; default `page_url`), so an
+    index page that redirected elsewhere cannot choose the download host.
+    """
     collector = _LinkCollector()
     collector.feed(html)
     collector.close()
-    allowed = allowed_hosts(page_url)
+    allowed = allowed_hosts(trusted_url or page_url)
     found: dict[Quarter, QuarterLink] = {}
     warnings: list[str] = []
     for href, text in collector.links:
@@ -141,6 +147,9 @@ def parse_index(html: str, page_url: str) -> Discovery:
         filename = unquote(parts.path.rsplit("/", 1)[-1])
         m = QUARTER_ZIP_RE.fullmatch(filename)
         if not m:
+            if CLAIMS_QUARTER_RE.fullmatch(filename):
+                warnings.append(f"ignored {url}: {filename!r} is not a valid quarter file name "
+                                "(expected faers_ascii_YYYYqN.zip with N in 1-4)")
             continue  # XML/SGML zips, PDFs, navigation: not ours
         quarter = Quarter(int(m.group(2)), int(m.group(3)))
         if parts.scheme not in ("http", "https") or _origin(url) not in allowed:
@@ -174,7 +183,7 @@ def discover(index_url: str, session: requests.Session | None = None) -> Discove
             f"cannot fetch the FAERS index page {index_url}: HTTP {response.status_code} {response.reason}; "
             "check the address, or set FAERS_INDEX_URL / --index-url to the page that lists the quarterly files"
         )
-    found = parse_index(response.text, response.url or index_url)
+    found = parse_index(response.text, response.url or index_url, trusted_url=index_url)
     if not found:
         raise DownloadError(
             f"no quarter zips (faers_ascii_YYYYqN.zip) linked from {index_url}: FDA may have moved the page; "

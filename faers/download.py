@@ -26,11 +26,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import duckdb
 import requests
 
-from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, discover
+from faers import locks
+from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, _origin, allowed_hosts, discover
 from faers.errors import ConfigError, DatabaseBusy, DownloadError
 from faers.paths import Settings
 from faers.quarters import Quarter, parse_optional
@@ -52,6 +54,7 @@ MAX_WORKERS = 3  # be polite to FDA: never more than three files at once
 # Small enough that an interrupted transfer loses little (urllib3 drops a partly filled chunk on error).
 CHUNK = 64 * 1024
 MAX_FILE_BYTES = MAX_STATED_BYTES  # a server streaming more than this is not sending a FAERS quarter
+MAX_REDIRECTS = 10
 
 DOWNLOADED, CACHED, FAILED = "downloaded", "cached", "failed"
 
@@ -253,9 +256,6 @@ class _Fetcher:
             self.progress.message(f"{link.quarter}: cached {dest.name} {reason}; downloading it again")
         try:
             sha, size = self._download(link, dest)
-        except DownloadError as exc:
-            outcome = DownloadOutcome(link.quarter, FAILED, None, None, None, str(exc), link.url)
-        else:
             self.manifest.record(link.filename, {
                 "quarter": str(link.quarter),
                 "url": link.url,
@@ -263,6 +263,13 @@ class _Fetcher:
                 "sha256": sha,
                 "downloaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             })
+        except DownloadError as exc:
+            outcome = DownloadOutcome(link.quarter, FAILED, None, None, None, str(exc), link.url)
+        except OSError as exc:  # a full disk or a read-only folder: not worth retrying, worth saying so
+            error = (f"{link.quarter}: cannot write {exc.filename or self.downloads}: {exc.strerror or exc}; "
+                     "free disk space and rerun (what arrived is kept and resumed)")
+            outcome = DownloadOutcome(link.quarter, FAILED, None, None, None, error, link.url)
+        else:
             outcome = DownloadOutcome(link.quarter, DOWNLOADED, dest, sha, size, None, link.url)
         self.progress.file_finished(link, outcome)
         return outcome
@@ -304,10 +311,7 @@ class _Fetcher:
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
-        try:
-            response = self.session.get(link.url, headers=headers, stream=True, timeout=self.policy.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(f"cannot connect ({type(exc).__name__})") from exc
+        response = self._get(link, headers)
         with response:
             status = response.status_code
             if status == 429 or status >= 500:
@@ -338,6 +342,27 @@ class _Fetcher:
             part.unlink()
             raise _Retryable(f"{exc} after resuming at byte {resumed:,}", retry_after=0.0) from exc
         return sha
+
+    def _get(self, link: QuarterLink, headers: dict[str, str]) -> requests.Response:
+        """GET the link, following redirects only to the hosts the link's own host may send us to (the same
+        rule discovery applies to the index page's links): a redirect must not fetch a file from anywhere."""
+        url = link.url
+        allowed = allowed_hosts(link.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = self.session.get(url, headers=headers, stream=True, timeout=self.policy.timeout,
+                                            allow_redirects=False)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Retryable(f"cannot connect ({type(exc).__name__})") from exc
+            if not response.is_redirect:
+                return response
+            response.close()
+            target = urljoin(url, response.headers["Location"])
+            if urlsplit(target).scheme not in ("http", "https") or _origin(target) not in allowed:
+                raise DownloadError(f"{link.quarter}: {url} redirects to another host ({target}); refusing to "
+                                    "download from a host the index page's address does not vouch for")
+            url = target
+        raise DownloadError(f"{link.quarter}: more than {MAX_REDIRECTS} redirects from {link.url}; refusing")
 
     def _stream(self, link, response, part: Path, resumed: int, expected: int | None) -> tuple[int, str]:
         """Append the body to `part` (or replace it when not resuming), hashing as it goes."""
@@ -433,6 +458,14 @@ def download_quarters(
         progress.message(warning)
     chosen = [link for link in links if (first is None or link.quarter >= first) and (last is None or link.quarter <= last)]
     settings.downloads.mkdir(parents=True, exist_ok=True)
+    # Two downloaders writing the same .part would interleave bytes: the second one refuses instead.
+    with locks.exclusive(settings.home / "download.lock",
+                         f"another faers process ({{holder}}) is downloading into {settings.downloads}; "
+                         "wait for it to finish, then rerun"):
+        return _download_all(settings, chosen, session, workers, progress, retry)
+
+
+def _download_all(settings, chosen, session, workers, progress, retry) -> list[DownloadOutcome]:
     cancel = threading.Event()
     fetcher = _Fetcher(settings.downloads, Manifest(settings.manifest_path), session, retry or RetryPolicy(),
                        progress, cancel)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import os
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers import __version__, sqlfiles
+from faers import __version__, locks, sqlfiles
 from faers.errors import DatabaseBusy, FaersError, LoadError
 from faers.extract import (
     TABLES,
@@ -91,26 +90,9 @@ def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnec
 @contextlib.contextmanager
 def writer_lock(settings: Settings) -> Iterator[None]:
     """One writer at a time: a second refresh/load refuses at once with a clear message."""
-    settings.lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fh = settings.lock_path.open("a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.seek(0)
-        holder = fh.read().strip() or "unknown"
-        fh.close()
-        raise DatabaseBusy(
-            f"another faers process ({holder}) is writing {settings.db_path}; wait for it to finish, then rerun"
-        ) from None
-    try:
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+    busy = f"another faers process ({{holder}}) is writing {settings.db_path}; wait for it to finish, then rerun"
+    with locks.exclusive(settings.lock_path, busy):
         yield
-    finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
 
 
 # --- schema --------------------------------------------------------------------------------------------
@@ -130,12 +112,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
             [str(data_dir() / "countries.csv")],
         )
+    # Before any quarter is loaded, so `faers status` works on a database whose first refresh died before dedup.
+    _ensure_case_selected(con)
+
+
+def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_selected'").fetchone()[0]:
+        con.execute("CREATE TABLE case_selected (primaryid BIGINT, quarter VARCHAR, caseid BIGINT)")
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the user-facing views, one named SQL file each."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_selected'").fetchone()[0]:
-        con.execute("CREATE TABLE case_selected (primaryid BIGINT, quarter VARCHAR, caseid BIGINT)")
+    _ensure_case_selected(con)
     for view in USER_VIEWS:
         sqlfiles.run(con, view)
 
@@ -288,6 +276,9 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
         raise LoadError(f"{quarter}: {zip_path.name} is not a readable zip ({exc}); run `faers download` again") from exc
     except duckdb.Error as exc:
         raise LoadError(f"{quarter}: loading {zip_path.name} failed: {exc}") from exc
+    except OSError as exc:  # typically a full disk while copying members out (the transaction rolled back)
+        raise LoadError(f"{quarter}: loading {zip_path.name} failed: cannot write {exc.filename or work}: "
+                        f"{exc.strerror or exc}. Nothing of {quarter} was kept; free disk space and rerun") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result.seconds = (dt.datetime.now() - started).total_seconds()
@@ -304,7 +295,7 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     con.execute("BEGIN TRANSACTION")
     try:
         sqlfiles.run(con, DEDUP_RULES[rule])
-        con.execute("DELETE FROM faers_settings WHERE key = 'dedup_rule'")
+        con.execute("DELETE FROM faers_settings WHERE key IN ('dedup_rule', 'dedup_pending')")
         con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
         con.execute("COMMIT")
     except BaseException:
@@ -338,6 +329,16 @@ def local_zip(path: Path) -> LocalZip:
     return LocalZip(Quarter(int(m.group(1)), int(m.group(2))), path, digest.hexdigest())
 
 
+def mark_dedup_pending(con: duckdb.DuckDBPyConnection) -> None:
+    if not dedup_pending(con):
+        con.execute("INSERT INTO faers_settings VALUES ('dedup_pending', 'a quarter was loaded after the last dedup')")
+
+
+def dedup_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when quarters were (re)loaded after the last dedup: `case_selected` and the views are stale."""
+    return con.execute("SELECT count(*) FROM faers_settings WHERE key = 'dedup_pending'").fetchone()[0] > 0
+
+
 # --- the load command ----------------------------------------------------------------------------------
 
 
@@ -353,6 +354,9 @@ def load(
     """Load new or re-published quarters (sha256 differs), then deletions + dedup + views. Idempotent."""
     say = progress or (lambda _msg: None)
     with writer_lock(settings):
+        # A loader killed mid-copy leaves its work folder (named by its pid); under the lock none is in use.
+        for stale in settings.tmp_dir.glob("load-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         con = connect(settings, read_only=False)
         try:
             ensure_schema(con)
@@ -365,6 +369,9 @@ def load(
                 if done.get(str(lq.quarter)) == lq.sha256:
                     results.append(QuarterResult(lq.quarter, "unchanged"))
                     continue
+                # Committed before the quarter: if the process dies after the quarter commits but before dedup,
+                # the next run still rebuilds the selection (and `faers status` can say it is out of date).
+                mark_dedup_pending(con)
                 say(f"loading {lq.quarter} from {Path(lq.path).name}")
                 res = load_quarter(con, lq.quarter, Path(lq.path), lq.sha256, settings.tmp_dir)
                 say(f"loaded {lq.quarter}: {sum(f.rows_inserted for f in res.files):,} rows in {res.seconds:.1f} s")
@@ -372,8 +379,11 @@ def load(
                 changed = True
             current_rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
             wanted_rule = rule or (current_rule[0] if current_rule else DEFAULT_DEDUP_RULE)
-            views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'cases'").fetchone()[0]
-            if changed or not views_exist or current_rule is None or current_rule[0] != wanted_rule:
+            # Every view, not just `cases`: a run killed while creating them leaves some missing.
+            views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN ?",
+                                      [list(USER_VIEWS)]).fetchone()[0] == len(USER_VIEWS)
+            if (changed or not views_exist or dedup_pending(con) or current_rule is None
+                    or current_rule[0] != wanted_rule):
                 say(f"applying deleted cases and dedup rule {wanted_rule}")
                 dedup(con, wanted_rule)
                 create_views(con)

@@ -43,6 +43,8 @@ def read_only_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A connection that cannot write the database, read or write other files, or load extensions."""
     con = connect(settings, read_only=True)
     con.execute("SET enable_external_access = false")
+    # A table name must never resolve to a Python variable of the calling code (DuckDB replacement scans).
+    con.execute("SET python_enable_replacements = false")
     con.execute("SET lock_configuration = true")
     return con
 
@@ -52,7 +54,8 @@ def run_query(settings: Settings, query: str, params: list | dict | None = None)
     check_read_only(query)
     con = read_only_connection(settings)
     try:
-        return con.execute(query, params).pl() if params else con.sql(query).pl()
+        # DuckDB 2.x connections have no .pl(): bind through a relation instead.
+        return con.sql(query, params=params).pl() if params else con.sql(query).pl()
     except duckdb.Error as exc:
         raise FaersError(f"query failed: {exc}") from exc
     finally:

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from faers import load, paths
-from faers.errors import DatabaseBusy
+from faers.errors import DatabaseBusy, LoadError
 from faers.quarters import Quarter
 from tests.builders import write_quarter_zip
 
@@ -111,7 +111,8 @@ def test_failed_load_leaves_previous_state(history, monkeypatch):
         return real(con, quarter, prepared, mapping)
 
     monkeypatch.setattr(load, "_load_file", crash_on_ther)
-    with pytest.raises(OSError):
+    # A full disk is a clear error naming the quarter (issue 7), not a traceback.
+    with pytest.raises(LoadError, match="2013Q1.*No space left on device"):
         load.load(settings, [load.local_zip(z) for z in zips])
     monkeypatch.setattr(load, "_load_file", real)
     con = load.connect(settings)
