@@ -316,17 +316,15 @@ def _fisher_two_sided(a, dist, log_pa, log_upper, log_lower, above):
     rows = everything[has_other]
     if rows.size:
         up = above[rows]
-        # binary search for the last x (counted from the far end) whose pmf is still <= threshold
-        inside = far_end[rows].copy()  # pmf <= threshold here
-        outside = dist.mode[rows].copy()  # pmf > threshold here
-        while True:
-            open_ = np.abs(outside - inside) > 1
-            if not open_.any():
-                break
-            mid = np.floor((inside + outside) / 2)
-            ok = dist.logpmf(mid, rows) <= threshold[rows]
-            inside = np.where(open_ & ok, mid, inside)
-            outside = np.where(open_ & ~ok, mid, outside)
+        inside, outside = _other_tail_bracket(dist, a, rows, up, far_end[rows], threshold[rows])
+        # binary search between them for the last x (counted from the far end) whose pmf is <= threshold
+        open_rows = np.flatnonzero(np.abs(outside - inside) > 1)
+        while open_rows.size:
+            mid = np.floor((inside[open_rows] + outside[open_rows]) / 2)
+            ok = dist.logpmf(mid, rows[open_rows]) <= threshold[rows[open_rows]]
+            inside[open_rows] = np.where(ok, mid, inside[open_rows])
+            outside[open_rows] = np.where(ok, outside[open_rows], mid)
+            open_rows = open_rows[np.abs(outside[open_rows] - inside[open_rows]) > 1]
         other = np.empty(rows.size)
         lower_side = up  # a above the mode: the other tail is P(X <= inside)
         start = dist.logpmf(inside, rows)
@@ -337,6 +335,42 @@ def _fisher_two_sided(a, dist, log_pa, log_upper, log_lower, above):
         p[rows] += np.exp(other)
     p[whole] = 1.0
     return p
+
+
+def _other_tail_bracket(dist, a, rows, up, far_end, threshold):
+    """Bracket the start of the opposite tail by galloping from the mirror image of a about the mean.
+
+    The null distribution is nearly symmetric when the tail exists at all, so the boundary is usually
+    within a few steps of 2 * mean - a; galloping (steps 1, 2, 4, ...) needs a few probability
+    evaluations where a plain binary search from the far end needs ~25. Returns (inside, outside):
+    pmf <= threshold at `inside` (towards the far end), > threshold at `outside` (towards the mode).
+    """
+    mode = dist.mode[rows]
+    mean = dist.drug[rows] * dist.events[rows] / dist.total[rows]
+    low, high = np.where(up, far_end, mode), np.where(up, mode, far_end)
+    guess = np.clip(np.round(2 * mean - a[rows]), low, high)
+    towards_far = np.where(up, -1.0, 1.0)
+    ok = dist.logpmf(guess, rows) <= threshold
+    inside = np.where(ok, guess, far_end)
+    outside = np.where(ok, mode, guess)
+    # gallop from the guess: towards the mode while still inside, towards the far end while outside
+    position = guess.copy()
+    step = np.ones(len(rows))
+    pending = np.flatnonzero(position != np.where(ok, mode, far_end))
+    direction = np.where(ok, -towards_far, towards_far)
+    while pending.size:
+        candidate = np.clip(position[pending] + direction[pending] * step[pending], low[pending], high[pending])
+        now_ok = dist.logpmf(candidate, rows[pending]) <= threshold[pending]
+        was_ok = ok[pending]
+        crossed = now_ok != was_ok
+        # still on the same side: move on and double the step; crossed: the bracket is found
+        inside[pending] = np.where(now_ok, candidate, inside[pending])
+        outside[pending] = np.where(now_ok, outside[pending], candidate)
+        position[pending] = candidate
+        step[pending] *= 2
+        at_end = candidate == np.where(was_ok, mode[pending], far_end[pending])
+        pending = pending[~crossed & ~at_end]
+    return inside, outside
 
 
 # --- multiple testing -----------------------------------------------------------------------------
