@@ -554,6 +554,9 @@ def meddra_load(
 
 Roles = Annotated[str, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS) or any.")]
 Comparator = Annotated[str, typer.Option("--comparator", help="indication (same indications, no CAR T), all or class.")]
+PriorOption = Annotated[str, typer.Option("--prior", help="EBGM prior: database (fitted once on every ingredient x PT "
+                                          "pair, unstratified E), table (fitted on the output rows) or "
+                                          "alpha1,beta1,alpha2,beta2,p.")]
 
 
 @app.command("report")
@@ -564,6 +567,7 @@ def report_cmd(
     roles: Roles = "suspect",
     comparator: Comparator = "indication",
     no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep.")] = False,
+    prior: PriorOption = "database",
 ) -> int:
     """Write the CAR T second-primary-malignancy study: CSV tables, report.md, report.html, manifest.json.
 
@@ -572,7 +576,7 @@ def report_cmd(
     from faers import report
 
     result = report.write_report(settings(ctx), out_dir, through=through, roles=roles, comparator=comparator,
-                                 sensitivity=not no_sensitivity)
+                                 sensitivity=not no_sensitivity, prior=prior)
     s = result.summary
     out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
               f"through {s['through']}, roles {s['roles']}")
@@ -590,6 +594,7 @@ def signals_cmd(
     roles: Roles = "suspect",
     all_pairs: Annotated[bool, typer.Option("--all", help="Every ingredient x PT pair (writes Parquet).")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV (or Parquet with --all) to write.")] = None,
+    prior: PriorOption = "database",
 ) -> int:
     """Disproportionality for any drugs x events (a, b, c, d, ROR, PRR, chi2, IC, EBGM).
 
@@ -601,14 +606,22 @@ def signals_cmd(
     if all_pairs:
         if out_file is None:
             raise typer.BadParameter("--all needs --out FILE.parquet")
-        n = signals.all_pairs(s, out_file, roles=roles)
+        # every pair is the database: 'database' and 'table' both fit on it (stratified E); numbers are used as given
+        choice = signals.parse_prior_choice(prior)
+        n = signals.all_pairs(s, out_file, roles=roles, prior=None if isinstance(choice, str) else choice)
         out.print(f"{n:,} ingredient x PT pairs written to {out_file}")
         return 0
     if not drug:
         raise typer.BadParameter("give at least one --drug (or --all)")
     if event and event_group:
         raise typer.BadParameter("use --event or --event-group, not both")
-    df = signals.drug_event_signals(s, drug, events=event, event_groups=event_group, comparator=comparator, roles=roles)
+    df, prior_used = signals.drug_event_signals(s, drug, events=event, event_groups=event_group, comparator=comparator,
+                                                roles=roles, prior=signals.parse_prior_choice(prior))
+    if "theta" in prior_used:
+        theta = ",".join(f"{v:.6g}" for v in prior_used["theta"].values())
+        agree = "starts agree" if prior_used["starts_agree"] else "STARTS DISAGREE (best kept)"
+        err.print(f"EBGM prior {prior_used['prior']}: {theta} (negLL {prior_used['neg_log_lik']:.3f}, "
+                  f"{prior_used['n_pairs']:,} pairs, {agree})", highlight=False)
     if out_file:
         df.write_csv(out_file)
         out.print(f"{df.height} rows written to {out_file}")

@@ -30,8 +30,12 @@ class ReportResult:
 
 
 def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str = "suspect",
-                 comparator: str = "indication", sensitivity: bool = True, install_vocab=None) -> ReportResult:
-    """Run the study on the database in `settings` and write every output file; returns where they are."""
+                 comparator: str = "indication", sensitivity: bool = True, prior="database",
+                 install_vocab=None) -> ReportResult:
+    """Run the study on the database in `settings` and write every output file; returns where they are.
+    prior: the EBGM prior, 'database' (fitted once on every ingredient x PT pair of the selection), 'table'
+    (fitted on the signals table) or five numbers alpha1,beta1,alpha2,beta2,p (a tuple or its text)."""
+    prior = signals.parse_prior_choice(prior) if prior is None or isinstance(prior, str) else tuple(prior)
     if comparator not in study.COMPARATORS:
         raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
     started = time.perf_counter()
@@ -42,7 +46,9 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         study.expose(st, roles)
         study.require_car_t(st)
         counts = study.signal_counts(st)
-        signal_df, fit = signals.signal_table(counts)
+        theta, database_fit = signals.resolve_prior(st, prior, roles)
+        signal_df, fit = signals.signal_table(counts, prior=theta)
+        prior_used = signals.prior_record(prior, fit, database_fit)
         signal_df = signal_df.select([c for c in signals.SIGNAL_COLUMNS] +
                                      [c for c in signal_df.columns if c not in signals.SIGNAL_COLUMNS])
         summary_df = study.summary(counts, st)
@@ -85,8 +91,9 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         "measures": {"ror": "a*d/(b*c), Woolf 95 % CI; empty when a < 3",
                      "prr": "(a/(a+b))/(c/(c+d))", "chi2_yates": "Yates-corrected chi-square",
                      "ic": "Norén et al. 2013 shrinkage IC, log2((a+0.5)/(E+0.5)), gamma credibility limits",
-                     "ebgm": "DuMouchel 1999 MGPS, two-gamma prior fitted on this table's pairs with a >= 1"},
-        "ebgm_fit": fit.to_dict() if hasattr(fit, "to_dict") else fit,
+                     "ebgm": "DuMouchel 1999 MGPS; prior: see ebgm_prior"},
+        "ebgm_prior": prior_used,
+        "ebgm_fit": (database_fit or fit).to_dict() if (database_fit or fit) is not None else None,
         "row_counts": {**row_counts, **{name: df.height for name, df in tables.items()},
                        "time_to_onset_report_rows": onset_rows.height},
         "seconds": round(seconds, 2),
@@ -176,11 +183,37 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
         ("Measures and thresholds", f"ROR with Woolf 95 % CI, not computed with fewer than "
                                     f"{params['min_reports_for_ror']} reports; signal: {params['signal_criterion']}. "
                                     "Also PRR, Yates chi-square, the Norén 2013 shrinkage IC (IC025) and the "
-                                    "DuMouchel 1999 MGPS EBGM (EB05) with a fitted prior (manifest.json)."),
+                                    "DuMouchel 1999 MGPS EBGM (EB05). " + _prior_text(manifest["ebgm_prior"])),
         ("Caveat", "Disproportionality analysis of spontaneous reports is hypothesis-generating: it cannot "
                    "estimate incidence or establish causality; reporting is influenced by awareness (e.g. "
                    "FDA's November 2023 safety communication), duplicates and missing data."),
     ]
+
+
+SIGNALS_SHOWN_NOTE = ("Rows shown: a >= 3 or signal, sorted by product and event group; every product x event "
+                      "group x comparator row is in signals.csv.")
+
+
+def signals_shown(signal_df: pl.DataFrame, comparator: str) -> pl.DataFrame:
+    """The signals rows worth reading in the report: the chosen comparator, a >= 3 or a signal."""
+    return (signal_df.filter((pl.col("comparator") == comparator)
+                             & ((pl.col("a") >= signals.MIN_REPORTS) | pl.col("signal")))
+            .sort("product", "event_group"))
+
+
+def _prior_text(record: dict) -> str:
+    """One sentence on the EBGM prior for the method section."""
+    if "theta" not in record:
+        return f"EBGM prior: {record['prior']} ({record['fitted_on']})."
+    theta = ", ".join(f"{k} {v:.4g}" for k, v in record["theta"].items())
+    agree = "the starting points agreed" if record["starts_agree"] else "the starting points DISAGREED (best kept)"
+    squashed = (f"; data squashed to {record['n_points']:,} points, negLL on all pairs {record['neg_log_lik_full']:.3f}"
+                if record["squashed"] else "")
+    how = {"database": f"fitted once on {record['n_pairs']:,} ingredient x PT pairs with a >= 1 of the database",
+           "table": f"fitted on the {record['n_pairs']:,} rows of the signals table with a >= 1",
+           "given": "given with --prior"}[record["prior"]]
+    return (f"EBGM prior `{record['prior']}`: {how}, unstratified E = (a+b)(a+c)/N as in the rows it is applied "
+            f"to; theta ({theta}), negLL {record['neg_log_lik']:.3f}{squashed}; {agree} (manifest.json).")
 
 
 def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
@@ -191,14 +224,14 @@ def render_markdown(summary, products_df, categories_df, signal_df, published_df
              f"comparator {params['comparator']}.\n", "## Methods (READUS-PV)\n"]
     for heading, text in method_sections(params, manifest):
         parts.append(f"**{heading}.** {text}\n")
-    shown = signal_df.filter(pl.col("comparator") == params["comparator"])
+    shown = signals_shown(signal_df, params["comparator"])
     first = timeline_df.filter(pl.col("product") == study.ALL_CAR_T).group_by("event_group").agg(
         pl.col("first_signal_quarter").first()) if timeline_df.height else pl.DataFrame()
     parts += [
         "## Summary\n", _md_table(pl.DataFrame({"metric": list(summary), "value": [str(v) for v in summary.values()]})),
         "## SPM reports by product\n", _md_table(products_df),
         "## SPM categories\n", _md_table(categories_df),
-        f"## Disproportionality (comparator: {params['comparator']})\n",
+        f"## Disproportionality (comparator: {params['comparator']})\n", SIGNALS_SHOWN_NOTE + "\n",
         _md_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "ic025",
                           "eb05", "signal", "note"]),
         "## Published vs computed\n",
@@ -225,10 +258,10 @@ def _esc(s) -> str:
     return html.escape(str(s), quote=True)
 
 
-def svg_bars(labels: list[str], values: list[float], title: str, unit: str = "") -> str:
-    """Horizontal bar chart."""
+def svg_bars(labels: list[str], values: list[float], title: str, unit: str = "", axis: str = "") -> str:
+    """Horizontal bar chart; `axis` names what the bar length measures, with its unit."""
     row_h, left, right = 26, 200, 80
-    height = 40 + row_h * len(labels)
+    height = 40 + row_h * len(labels) + (18 if axis else 0)
     top = max([v for v in values if v is not None] + [1])
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
              f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>']
@@ -238,6 +271,8 @@ def svg_bars(labels: list[str], values: list[float], title: str, unit: str = "")
         parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{_esc(label)}</text>')
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="#3b6ea5"/>')
         parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}">{_esc(_fmt(value))}{_esc(unit)}</text>')
+    if axis:
+        parts.append(f'<text x="{left}" y="{height - 6}" font-size="11">bar length: {_esc(axis)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -246,7 +281,7 @@ def svg_forest(rows: list[dict], title: str) -> str:
     """Forest plot of RORs with 95 % CIs on a log axis; a dashed line at ROR = 1."""
     row_h, left, right = 22, 250, 120
     rows = [r for r in rows if r.get("ror")]
-    height = 60 + row_h * max(len(rows), 1)
+    height = 76 + row_h * max(len(rows), 1)
     if not rows:
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="60"><text x="0" y="18" font-weight="bold">'
                 f'{_esc(title)}</text><text x="0" y="44">No ROR computed (every cell below 3 reports).</text></svg>')
@@ -259,10 +294,12 @@ def svg_forest(rows: list[dict], title: str) -> str:
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
              f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>',
-             f'<line x1="{x(1):.1f}" y1="28" x2="{x(1):.1f}" y2="{height - 24}" stroke="#888" stroke-dasharray="4 3"/>']
+             f'<line x1="{x(1):.1f}" y1="28" x2="{x(1):.1f}" y2="{height - 36}" stroke="#888" stroke-dasharray="4 3"/>']
     for tick in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
         if lo <= tick <= hi:
-            parts.append(f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle" font-size="11">{tick:g}</text>')
+            parts.append(f'<text x="{x(tick):.1f}" y="{height - 20}" text-anchor="middle" font-size="11">{tick:g}</text>')
+    parts.append(f'<text x="{(left + _W - right) / 2:.0f}" y="{height - 4}" text-anchor="middle" font-size="11">'
+                 'reporting odds ratio (log scale, no unit); right: ROR (95 % CI)</text>')
     for i, r in enumerate(rows):
         y = 40 + i * row_h
         color = "#b22222" if r.get("signal") else "#3b6ea5"
@@ -299,7 +336,9 @@ def svg_onset(onset_rows: pl.DataFrame, title: str) -> str:
         median = float(days.median())
         parts.append(f'<line x1="{x(median):.1f}" y1="{y - 8}" x2="{x(median):.1f}" y2="{y + 8}" stroke="#b22222" stroke-width="2"/>')
     parts.append(f'<text x="{left}" y="{height - 6}" font-size="11">0 days</text>'
-                 f'<text x="{_W - right}" y="{height - 6}" text-anchor="end" font-size="11">{top} days</text>')
+                 f'<text x="{_W - right}" y="{height - 6}" text-anchor="end" font-size="11">{top} days</text>'
+                 f'<text x="{(left + _W - right) / 2:.0f}" y="{height - 6}" text-anchor="middle" font-size="11">'
+                 'days from CAR T therapy start to event date (one dot per report)</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -323,10 +362,12 @@ def svg_timeline(timeline_df: pl.DataFrame, title: str) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
              f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>',
              f'<line x1="{left}" y1="{y(1):.1f}" x2="{_W - right}" y2="{y(1):.1f}" stroke="#888" stroke-dasharray="4 3"/>',
-             f'<text x="{left - 6}" y="{y(1) + 4:.1f}" text-anchor="end" font-size="11">1</text>']
+             f'<text x="{left - 6}" y="{y(1) + 4:.1f}" text-anchor="end" font-size="11">1</text>',
+             f'<text x="{left - 6}" y="{y(vmax) + 4:.1f}" text-anchor="end" font-size="11">{vmax:.3g}</text>']
     if "2023Q4" in quarters:
         parts.append(f'<line x1="{x("2023Q4"):.1f}" y1="{top_pad}" x2="{x("2023Q4"):.1f}" y2="{height - bottom}" stroke="#999"/>'
-                     f'<text x="{x("2023Q4") + 4:.1f}" y="{top_pad + 10}" font-size="11">FDA communication Nov 2023</text>')
+                     f'<text x="{x("2023Q4") - 4:.1f}" y="{height - bottom - 6}" text-anchor="end" font-size="11" '
+                     'fill="#666">FDA communication Nov 2023</text>')
     for group, color in (("spm", "#3b6ea5"), ("t_cell_malignancy", "#b22222")):
         pts = [(r["quarter"], r["ror_lower"]) for r in data.filter(pl.col("event_group") == group).iter_rows(named=True) if r["ror_lower"]]
         if pts:
@@ -336,7 +377,10 @@ def svg_timeline(timeline_df: pl.DataFrame, title: str) -> str:
     for i, q in enumerate(quarters):
         if i % max(1, len(quarters) // 10) == 0 or q == quarters[-1]:
             parts.append(f'<text x="{x(q):.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">{_esc(q)}</text>')
-    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11">ROR lower 95 % bound, cumulative by the quarter a case first reached FAERS</text>')
+    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11">x: quarter a case first reached FAERS (cumulative); '
+                 'y: ROR lower 95 % bound (ratio, no unit)</text>')
+    parts.append(f'<text x="14" y="{(top_pad + height - bottom) / 2:.0f}" font-size="11" text-anchor="middle" '
+                 f'transform="rotate(-90 14 {(top_pad + height - bottom) / 2:.0f})">ROR lower bound</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -360,7 +404,7 @@ svg{font-family:inherit;display:block;margin:1em 0}.lead{font-size:1.15em}"""
 
 def render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows, timeline_df,
                 sensitivity_df, params, manifest) -> str:
-    shown = signal_df.filter(pl.col("comparator") == params["comparator"])
+    shown = signals_shown(signal_df, params["comparator"])
     forest_rows = shown.filter(pl.col("event_group").is_in(["spm", "t_cell_malignancy", "leukemia"])).to_dicts()
     products_plot = products_df.filter(pl.col("car_t_reports") > 0)
     methods = "".join(f"<dt>{_esc(h)}</dt><dd>{_esc(t)}</dd>" for h, t in method_sections(params, manifest))
@@ -375,13 +419,16 @@ def render_html(summary, products_df, categories_df, signal_df, published_df, on
         "2024): 536 of 12,394 (4.3 %).</p>",
         f"<h2>Methods (READUS-PV)</h2><dl>{methods}</dl>",
         "<h2>SPM reports by product</h2>",
-        svg_bars(products_plot["product"].to_list(), products_plot["spm_share_pct"].to_list(), "Share of SPM reports by product", " %"),
+        svg_bars(products_plot["product"].to_list(), products_plot["spm_share_pct"].to_list(), "Share of SPM reports by product", " %",
+                 "share of all CAR T SPM reports (%)"),
         _html_table(products_df),
         "<h2>SPM categories</h2>",
-        svg_bars(categories_df["category"].to_list(), categories_df["reports"].to_list(), "CAR T reports per SPM category"),
+        svg_bars(categories_df["category"].to_list(), categories_df["reports"].to_list(), "CAR T reports per SPM category",
+                 axis="CAR T reports with an event in the category (count of reports)"),
         _html_table(categories_df),
         f"<h2>Disproportionality (comparator: {_esc(params['comparator'])})</h2>",
         svg_forest(forest_rows, "Reporting odds ratio with 95 % CI (red: signal)"),
+        f"<p>{_esc(SIGNALS_SHOWN_NOTE)}</p>",
         _html_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
                             "chi2_yates", "ic025", "eb05", "signal", "note"]),
         "<h2>Time to onset</h2>",

@@ -22,6 +22,87 @@ def ror(a: int, b: int, c: int, d: int) -> tuple[float | None, float | None, flo
     return float(value), float(lower), float(upper)
 
 
+# --- the EBGM prior: fitted on the whole database (default), on the table itself, or given -----------------
+
+PRIOR_CHOICES = ("database", "table")
+#: Above this many distinct (a, E) points the database fit squashes the data (faers.ebgm.auto_squash).
+SQUASH_ABOVE_POINTS = 200_000
+PRIOR_HELP = ("EBGM prior: database (fitted once on every ingredient x PT pair with a >= 1, unstratified E), "
+              "table (fitted on this table's rows) or alpha1,beta1,alpha2,beta2,p.")
+
+
+def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
+    """'database' (default) / 'table' / 'a1,b1,a2,b2,p' -> 'database', 'table' or a tuple of 5 floats."""
+    from faers import ebgm, stats_io
+
+    if text is None or text.strip().lower() in PRIOR_CHOICES:
+        return (text or "database").strip().lower()
+    values = stats_io.parse_prior(text)
+    ebgm._validate_theta(values)
+    return values
+
+
+def database_pair_counts(st, roles: str) -> pl.DataFrame:
+    """Every ingredient x PT pair with a >= 1 in the current selection: ingredient, pt, a, b, c, d and the
+    crude E = (a+b)(a+c)/N (one DuckDB aggregation, sql/study_pair_counts.sql without strata)."""
+    from faers import study
+
+    counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": False})
+    return counts.drop("expected_stratified").with_columns(
+        ((pl.col("a") + pl.col("b")).cast(pl.Float64) * (pl.col("a") + pl.col("c"))
+         / (pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d"))).alias("expected"))
+
+
+def database_prior(st, roles: str, *, squash_above: int = SQUASH_ABOVE_POINTS):
+    """The DuMouchel prior fitted once over every ingredient x PT pair with a >= 1 of the study's selection
+    (as openEBGM / FDA fit it), E unstratified like the rows it is applied to. Squashes the data when more
+    than `squash_above` distinct points remain; the fit then carries negLL on the squashed data and on all
+    pairs (neg_log_lik_full) so the cost of squashing is visible."""
+    import warnings
+
+    from faers import ebgm
+
+    pairs = database_pair_counts(st, roles)
+    n, e = pairs["a"].to_numpy(), pairs["expected"].to_numpy()
+    points = len(ebgm.compress(*ebgm._positive_counts(n, e))[0]) if len(n) else 0
+    with warnings.catch_warnings():
+        # a disagreement is recorded in the fit (starts_agree) and logged; callers report it
+        warnings.simplefilter("ignore", ebgm.PriorDisagreementWarning)
+        return ebgm.fit_prior(n, e, squash_data=points > squash_above)
+
+
+def resolve_prior(st, choice, roles: str):
+    """(prior for stats.disproportionality, PriorFit of the database or None): 'table' -> None (fitted on the
+    table later), a tuple -> itself, 'database' -> the database fit's theta."""
+    if choice == "table":
+        return None, None
+    if choice == "database":
+        fit = database_prior(st, roles)
+        return fit.theta, fit
+    return tuple(choice), None
+
+
+def prior_record(choice, fit, database_fit=None) -> dict:
+    """What the manifest and the report's method section say about the EBGM prior that was used."""
+    source = choice if isinstance(choice, str) else "given"
+    used = database_fit or fit
+    record = {
+        "prior": source,
+        "fitted_on": {"database": "every ingredient x PT pair with a >= 1 in the selection (roles, dedup, cutoff "
+                                  "as the report)",
+                      "table": "the rows of this signals table with a >= 1",
+                      "given": "hyperparameters given with --prior"}[source],
+        "expected_count": "unstratified E = (a+b)(a+c)/N of each 2x2 table, for the fit and the rows alike",
+    }
+    if used is not None:
+        d = used.to_dict()
+        record.update({"theta": d["theta"], "neg_log_lik": used.neg_log_lik, "n_pairs": used.n_pairs,
+                       "n_points": used.n_points, "starts_agree": used.starts_agree, "converged": used.converged,
+                       "squashed": used.squashed, "neg_log_lik_full": used.neg_log_lik_full,
+                       "seconds": round(used.seconds, 3)})
+    return record
+
+
 def measures(table: pl.DataFrame, prior=None):
     """Every measure for each 2x2 row (faers.stats.disproportionality): (table, EBGM prior fit). When no
     row has a >= 1 the prior cannot be fitted; DuMouchel's published 1999 prior is used and the fit says so."""
@@ -38,11 +119,18 @@ def measures(table: pl.DataFrame, prior=None):
 def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORTS):
     """The regulator table: counts + measures; ROR/PRR/IC emptied below `min_reports` with the reason in
     `note`; signal = ROR lower 95 % CI > 1 (and a >= min_reports)."""
-    table, fit = measures(counts.select("a", "b", "c", "d"), prior=prior)
-    table = pl.concat([counts, table.drop("a", "b", "c", "d")], how="horizontal")
+    # an empty 2x2 table (no exposed and no comparator report, e.g. a product absent from a small
+    # database) has no statistics: its row is kept with empty measures and a note
+    empty = (pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")) == 0
+    counts = counts.with_row_index("_row")
+    filled, blank = counts.filter(~empty), counts.filter(empty)
+    table, fit = measures(filled.select("a", "b", "c", "d"), prior=prior)
+    table = pl.concat([filled, table.drop("a", "b", "c", "d")], how="horizontal")
+    table = pl.concat([table, blank], how="diagonal_relaxed").sort("_row").drop("_row")
     few = pl.col("a") < min_reports
     no_comparator = (pl.col("c") + pl.col("d")) == 0
-    note = (pl.when(no_comparator).then(pl.lit("no comparator reports"))
+    note = (pl.when(empty).then(pl.lit("no reports: empty 2x2 table"))
+            .when(no_comparator).then(pl.lit("no comparator reports"))
             .when(few).then(pl.lit(f"fewer than {min_reports} reports (a < {min_reports}): ROR not computed"))
             .when(pl.col("ror").is_null()).then(pl.lit("a zero cell: ROR undefined")))
     cols = [c for c in ("ror", "ror_lower", "ror_upper") if c in table.columns]
@@ -63,10 +151,11 @@ SIGNAL_COLUMNS = ["product", "event_group", "comparator", "a", "b", "c", "d", "r
 
 def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None = None,
                        event_groups: list[str] | None = None, comparator: str = "all", roles: str = "suspect",
-                       install_vocab=None) -> pl.DataFrame:
+                       prior="database", install_vocab=None) -> tuple[pl.DataFrame, dict]:
     """Signal table for named drugs (ingredients or CAR T products) x PTs or event groups. Comparator `all`
     works for any drug; `indication` and `class` are defined for CAR T products and event groups (the
-    study's populations). Names are bound as SQL parameters, never formatted in."""
+    study's populations). Names are bound as SQL parameters, never formatted in. prior: 'database' (fitted
+    on every ingredient x PT pair, `database_prior`), 'table' or five numbers. Returns (table, prior record)."""
     from faers import study
 
     if comparator not in study.COMPARATORS:
@@ -93,10 +182,11 @@ def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None =
                       .with_columns(pl.col("product").replace_strict(products).alias("drug"))
                       .rename({"event_group": "event"})
                       .select("drug", "event", "comparator", "a", "b", "c", "d"))
+        theta, database_fit = resolve_prior(st, prior, roles)
     finally:
         st.close()
-    table, _fit = signal_table(counts)
-    return table
+    table, fit = signal_table(counts, prior=theta)
+    return table, prior_record(prior, fit, database_fit)
 
 
 def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
@@ -122,7 +212,7 @@ def all_pairs(settings, out_file, *, roles: str = "suspect", prior=None, install
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
         study.select(st)
-        counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles]})
+        counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": True})
     finally:
         st.close()
     # E stratified by age band x sex x year feeds IC and EBGM; ROR/PRR use the crude table

@@ -1,5 +1,7 @@
 -- study_pair_counts: every ingredient x PT pair with a >= 1: a, b, c, d and the expected count E stratified by
 -- age band x sex x FDA receipt year (E = sum over strata of drug_s * event_s / n_s). Exposure: $roles.
+-- $stratified = false skips the strata (expected_stratified is NULL): the crude table the EBGM prior of the
+-- report and `faers signals --drug` is fitted on, whose rows use the unstratified E = (a+b)(a+c)/N.
 WITH reports AS (
     SELECT primaryid,
            concat_ws('|',
@@ -36,6 +38,7 @@ pair_strata AS (
     JOIN drug_strata ds ON ds.ingredient = p.ingredient
     JOIN event_strata es ON es.pt = p.pt AND es.stratum = ds.stratum
     JOIN strata s ON s.stratum = ds.stratum
+    WHERE CAST($stratified AS BOOLEAN)
     GROUP BY ALL
 ),
 drug_n AS (
@@ -54,7 +57,7 @@ final AS (
     FROM pairs p
     JOIN drug_n dn USING (ingredient)
     JOIN event_n en USING (pt)
-    JOIN pair_strata ps USING (ingredient, pt)
+    LEFT JOIN pair_strata ps USING (ingredient, pt)
     CROSS JOIN n_total t
 )
 SELECT * FROM final ORDER BY ingredient, pt;

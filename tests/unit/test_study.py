@@ -78,7 +78,7 @@ def test_unknown_settings_are_clear_errors(st):
 def test_names_are_bound_not_formatted(db):
     settings = db[0]
     evil = "x'); DROP TABLE cases; --"
-    df = signals.drug_event_signals(settings, ["DEXAMETHASONE", evil], events=[evil, "Acute myeloid leukaemia"],
+    df, _prior = signals.drug_event_signals(settings, ["DEXAMETHASONE", evil], events=[evil, "Acute myeloid leukaemia"],
                                     install_vocab=fake_vocab.install)
     assert set(df["drug"]) == {"DEXAMETHASONE", evil}
     assert df.filter(pl.col("drug") == evil)["a"].sum() == 0

@@ -1,0 +1,128 @@
+"""The EBGM prior of `faers report` / `faers signals --drug`: fitted once on every ingredient x PT pair of the
+database (default), on the signals table, or given; checked against an independent fit on a pair table
+counted here with polars from the report-level rows."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import polars as pl
+import pytest
+
+from faers import ebgm, report, signals, study
+from faers.errors import FaersError
+from tests import fake_vocab
+from tests.study_data import build_db
+
+DUMOUCHEL = "0.2041,0.05816,1.415,1.838,0.0969"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return build_db(tmp_path_factory.mktemp("prior"))[0]
+
+
+def _report(db, tmp_path, prior) -> tuple[dict, pl.DataFrame]:
+    result = report.write_report(db, tmp_path, prior=prior, sensitivity=False, install_vocab=fake_vocab.install)
+    manifest = json.loads((result.directory / "manifest.json").read_text())
+    return manifest, pl.read_csv(result.directory / "signals.csv", infer_schema_length=None)
+
+
+def _independent_pairs(db) -> pl.DataFrame:
+    """a and crude E per ingredient x PT from distinct (report, ingredient) and (report, PT) rows, joined in
+    polars: no shared SQL with sql/study_pair_counts.sql."""
+    st = study.open_study(db, install_vocab=fake_vocab.install)
+    try:
+        study.select(st)
+        reports = st.con.sql("SELECT primaryid FROM cases").pl()
+        drugs = st.con.sql("SELECT primaryid, ingredient, role_cod FROM drug_ingredients").pl()
+        events = st.con.sql("SELECT primaryid, pt FROM reactions").pl()
+    finally:
+        st.close()
+    n_total = reports.height
+    drugs = (drugs.filter(pl.col("role_cod").is_in(["PS", "SS"]) & (pl.col("ingredient").str.len_chars() > 0))
+             .join(reports, on="primaryid", how="semi").select("primaryid", "ingredient").unique())
+    events = (events.drop_nulls("pt").with_columns(pl.col("pt").str.strip_chars().str.to_lowercase())
+              .join(reports, on="primaryid", how="semi").unique())
+    pairs = drugs.join(events, on="primaryid").group_by("ingredient", "pt").agg(pl.len().alias("a"))
+    drug_n = drugs.group_by("ingredient").agg(pl.len().alias("drug_n"))
+    event_n = events.group_by("pt").agg(pl.len().alias("event_n"))
+    return (pairs.join(drug_n, on="ingredient").join(event_n, on="pt")
+            .with_columns((pl.col("drug_n").cast(pl.Float64) * pl.col("event_n") / n_total).alias("expected")))
+
+
+def test_database_prior_in_manifest_equals_an_independent_fit(db, tmp_path):
+    manifest, _signals = _report(db, tmp_path, "database")
+    pairs = _independent_pairs(db)
+    with warnings.catch_warnings():  # a tiny database: the starts may disagree (recorded in the manifest)
+        warnings.simplefilter("ignore", ebgm.PriorDisagreementWarning)
+        independent = ebgm.fit_prior(pairs["a"].to_numpy(), pairs["expected"].to_numpy())
+    recorded = manifest["ebgm_prior"]
+    assert recorded["prior"] == "database"
+    assert recorded["n_pairs"] == pairs.height
+    theta = tuple(recorded["theta"].values())
+    # same data: the recorded theta reaches the recorded negLL on the independent pair table
+    assert ebgm.neg_log_likelihood(theta, pairs["a"].to_numpy(), pairs["expected"].to_numpy()) == pytest.approx(
+        recorded["neg_log_lik"], rel=1e-9)
+    # same optimum: on a database this small the likelihood is flat in theta (the fit degenerates to one
+    # component), so the optimum's value is what two fits can be compared on, not theta itself
+    assert recorded["neg_log_lik"] == pytest.approx(independent.neg_log_lik, abs=1e-3)
+    assert manifest["ebgm_fit"]["n_pairs"] == pairs.height
+    assert "unstratified" in recorded["expected_count"]
+    method = (tmp_path / report.REPORT_DIR / "report.md").read_text()
+    assert f"fitted once on {pairs.height:,} ingredient x PT pairs" in method
+
+
+def test_database_pair_table_equals_the_independent_one(db):
+    st = study.open_study(db, install_vocab=fake_vocab.install)
+    try:
+        study.select(st)
+        ours = signals.database_pair_counts(st, "suspect")
+    finally:
+        st.close()
+    key = ["ingredient", "pt"]
+    joined = ours.join(_independent_pairs(db), on=key, how="full", coalesce=True)
+    assert joined.height == ours.height and joined["a_right"].null_count() == 0
+    assert joined["a"].to_list() == joined["a_right"].to_list()
+    np.testing.assert_allclose(joined["expected"].to_numpy(), joined["expected_right"].to_numpy(), rtol=1e-12)
+
+
+def _posterior_ebgm(signals_df: pl.DataFrame, theta) -> np.ndarray:
+    rows = signals_df.filter(pl.col("a") >= 1)
+    a, b, c, d = (rows[x].to_numpy() for x in "abcd")
+    return ebgm.posterior(theta, a, (a + b) * (a + c) / (a + b + c + d))["ebgm"]
+
+
+def test_table_and_given_priors_still_work_and_change_the_ebgm(db, tmp_path):
+    results = {choice: _report(db, tmp_path / choice.replace(",", "_"), choice)
+               for choice in ("database", "table", DUMOUCHEL)}
+    for _choice, (manifest, signals_df) in results.items():
+        theta = tuple(manifest["ebgm_prior"]["theta"].values())
+        ours = signals_df.filter(pl.col("a") >= 1)["ebgm"].to_numpy()
+        np.testing.assert_allclose(ours, _posterior_ebgm(signals_df, theta), rtol=1e-9)
+    table_manifest, table_signals = results["table"]
+    assert table_manifest["ebgm_prior"]["prior"] == "table"
+    assert table_manifest["ebgm_prior"]["n_pairs"] == table_signals.filter(pl.col("a") >= 1).height
+    given = results[DUMOUCHEL][0]["ebgm_prior"]
+    assert given["prior"] == "given"
+    assert tuple(given["theta"].values()) == pytest.approx(ebgm.DUMOUCHEL_1999_PRIOR)
+    # the same row gets a different EBGM under a different prior
+    ebgm_of = {k: v[1].filter(pl.col("a") >= 1)["ebgm"].to_numpy() for k, v in results.items()}
+    assert not np.allclose(ebgm_of["database"], ebgm_of[DUMOUCHEL])
+    assert not np.allclose(ebgm_of["table"], ebgm_of[DUMOUCHEL])
+
+
+def test_signals_command_uses_the_database_prior_by_default(db):
+    kwargs = {"events": ["Acute myeloid leukaemia"], "install_vocab": fake_vocab.install}
+    _df, by_default = signals.drug_event_signals(db, ["YESCARTA"], **kwargs)
+    _df, given = signals.drug_event_signals(db, ["YESCARTA"], prior=ebgm.DUMOUCHEL_1999_PRIOR, **kwargs)
+    assert by_default["prior"] == "database" and by_default["n_pairs"] > 1
+    assert given["prior"] == "given"
+
+
+@pytest.mark.parametrize("text", ["median", "1,2,3", "1,2,3,4,5"])
+def test_bad_prior_choices_are_clear_errors(text):
+    with pytest.raises(FaersError, match="prior"):
+        signals.parse_prior_choice(text)
