@@ -343,10 +343,13 @@ def refresh_cmd(
 
 
 @app.command("status")
-def status_cmd(ctx: typer.Context) -> int:
-    """Per-quarter row counts, repaired and rejected lines, deleted cases and reports kept after dedup.
+def status_cmd(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table (compact), csv or json (every column).")] = "table",
+) -> int:
+    """Per-quarter line accounting (read = loaded + repaired + rejected), deleted cases and reports kept.
 
-    Example: faers status
+    Rows per table, sha256 and load time are in `--format csv|json`. Example: faers status --format csv
     """
     import duckdb
 
@@ -366,7 +369,14 @@ def status_cmd(ctx: typer.Context) -> int:
                          f"{exc}); run `faers refresh` to finish it") from exc
     finally:
         con.close()
-    print_table(df, title=f"{settings(ctx).db_path}")
+    if fmt in ("csv", "json"):
+        _write_frame(df, fmt)
+        return 0
+    if fmt != "table":
+        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
+    compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
+               "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
+    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}")
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule[0] if rule else 'none yet'})")
     if pending:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
@@ -387,15 +397,17 @@ def sql_cmd(
     from faers import query as q
 
     df = q.run_query(settings(ctx), query)
-    if fmt == "csv":
-        sys.stdout.write(df.write_csv())
-    elif fmt == "json":
-        sys.stdout.write(df.write_json() + "\n")
-    elif fmt == "table":
+    if fmt == "table":
         print_table(df)
+    elif fmt in ("csv", "json"):
+        _write_frame(df, fmt)
     else:
         raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
     return 0
+
+
+def _write_frame(df, fmt: str) -> None:
+    sys.stdout.write(df.write_csv() if fmt == "csv" else df.write_json() + "\n")
 
 
 @app.command("export")

@@ -31,7 +31,14 @@ def test_refresh_downloads_loads_and_second_run_does_nothing(site_url, home, cap
     capsys.readouterr()
 
     assert main([*args, "status"]) == 0
-    assert "200 reports after deletions and dedup (rule: latest_version)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "200 reports after deletions and dedup (rule: latest_version)" in out
+    assert "2004Q1" in out and "2017Q2" in out
+    assert main([*args, "status", "--format", "csv"]) == 0
+    status = pl.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert status["quarter"].to_list() == ["2004Q1", "2017Q2"]
+    assert (status["rows_read"] == status["rows_loaded"] + status["rows_repaired"] + status["rows_rejected"]).all()
+    assert status["demo"].to_list() == [100, 100] and status["rows_rejected"].sum() == 0
 
     assert main([*args, "export", str(tmp_path / "exp")]) == 0
     cases = pl.read_parquet(tmp_path / "exp" / "cases" / "**" / "*.parquet", hive_partitioning=True)
