@@ -219,4 +219,11 @@ def test_html_renders_in_headless_chromium(report_dir, tmp_path):
              "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
              f"--screenshot={shot}", "--window-size=1280,2000", (report_dir / "report.html").as_uri()],
             check=True, capture_output=True, timeout=120)
+        dom = subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+             "--dump-dom", (report_dir / "report.html").as_uri()],
+            check=True, capture_output=True, timeout=120, text=True).stdout
     assert shot.stat().st_size > 20_000  # a blank page is a few kB
+    # The browser parsed the page: the method section, the tables and the inline SVG charts are in its DOM.
+    assert "READUS-PV" in dom and dom.count("<svg") >= 4 and "<table" in dom
