@@ -381,6 +381,32 @@ def dedup_cmd(
 # --- statistics commands (issue 4) ---------------------------------------------------------------
 
 
+@app.command("stats")
+def stats_command(
+    input_csv: Annotated[Path, typer.Argument(help="CSV with columns a,b,c,d (other columns pass through).")],
+    out_csv: Annotated[Path | None, typer.Option("--out", help="Output CSV (default: stdout); the EBGM prior fit goes to OUT.fit.json.")] = None,
+    prior: Annotated[str | None, typer.Option("--prior", help="MGPS prior alpha1,beta1,alpha2,beta2,p used as given (default: fitted on the input).")] = None,
+    continuity: Annotated[float | None, typer.Option("--continuity", help="Add this to all four cells for ROR/PRR (e.g. 0.5); default: ROR/PRR empty when a cell is 0.")] = None,
+    fdr: Annotated[bool, typer.Option("--fdr", help="Add fisher_q_bh, Benjamini-Hochberg adjusted Fisher p-values.")] = False,
+) -> None:
+    """Disproportionality statistics for any table of 2x2 counts (FAERS, VigiBase, JADER, EudraVigilance).
+
+    Cells: a drug&event, b drug&other events, c other drugs&event, d neither. Adds expected, ROR, PRR (with
+    95 % CIs), chi2, chi2_yates, IC (Noren 2013), Fisher p, EBGM/EB05/EB95 (DuMouchel 1999), then extras and
+    signal flags. See docs/statistics.md.
+
+    Example: faers stats pairs.csv --out pairs_stats.csv --continuity 0.5
+    """
+    from faers import stats_io
+
+    run = stats_io.run(input_csv, out_csv, prior=prior, continuity=continuity, fdr=fdr)
+    if out_csv is None:
+        sys.stdout.write(stats_io.csv_text(run.table))
+    if run.fit is not None:
+        where = f" (written to {run.fit_path})" if run.fit_path else ""
+        err.print(run.fit.summary() + where, highlight=False, soft_wrap=True)
+
+
 # --- vocabulary commands (issue 5) ---------------------------------------------------------------
 
 
