@@ -13,6 +13,7 @@ from pathlib import Path
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system of the child: less sensitive than wall time to busy neighbours
     peak_rss_mb: float
     stderr: str
 
@@ -33,7 +34,7 @@ def run(argv: list[str], *, stdout_to: Path | None = None, env: dict | None = No
             out.close()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, argv))} failed with exit code {proc.returncode}:\n{stderr[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, stderr)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stderr)
 
 
 def summary(values: list[float]) -> dict:

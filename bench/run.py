@@ -59,15 +59,19 @@ def fresh(path: Path) -> Path:
 def bench_load(d: data.BenchData, work: Path) -> dict:
     """Item 1: one full-size quarter — faers load vs unzip -p (floor) vs a plain polars loader."""
     zip_path = d.new
-    floor, ours, plain, ours_rss, plain_rss = [], [], [], [], []
+    floor, ours, plain, ours_rss, plain_rss, floor_cpu, ours_cpu, plain_cpu = [], [], [], [], [], [], [], []
     for i in range(runs()):  # interleaved, so a noisy neighbour hits all three alike
         say(f"load run {i + 1}/{runs()}: unzip -p, faers load, polars loader ({zip_path.name})")
-        floor.append(measure.run(["unzip", "-p", str(zip_path)]).seconds)
+        r = measure.run(["unzip", "-p", str(zip_path)])
+        floor.append(r.seconds)
+        floor_cpu.append(r.cpu_seconds)
         r = faers_load(fresh(work / "single") / "faers.duckdb", [zip_path])
         ours.append(r.seconds)
+        ours_cpu.append(r.cpu_seconds)
         ours_rss.append(r.peak_rss_mb)
         r = measure.run([PYTHON, "-m", "bench.polars_loader", str(zip_path), str(fresh(work / "plain") / "plain.duckdb")])
         plain.append(r.seconds)
+        plain_cpu.append(r.cpu_seconds)
         plain_rss.append(r.peak_rss_mb)
     rows = _rows(work / "single" / "faers.duckdb")
     return {
@@ -76,6 +80,9 @@ def bench_load(d: data.BenchData, work: Path) -> dict:
         "polars_loader_s": measure.summary(plain), "faers_load_rss_mb": measure.summary(ours_rss),
         "polars_loader_rss_mb": measure.summary(plain_rss),
         "ratio_to_floor": _ratio(ours, floor), "speedup_vs_polars": _ratio(plain, ours),
+        "cpu_s": {"faers_load": measure.summary(ours_cpu), "unzip": measure.summary(floor_cpu),
+                  "polars_loader": measure.summary(plain_cpu)},
+        "cpu_ratio_to_floor": _ratio(ours_cpu, floor_cpu), "cpu_speedup_vs_polars": _ratio(plain_cpu, ours_cpu),
     }
 
 
@@ -116,7 +123,7 @@ def bench_history(d: data.BenchData, work: Path) -> dict:
     # remainder (dedup etc.) scaled by rows too.
     total_rows = rows_before
     extrapolated = (load_s + rest_s) * REAL_FAERS_ROWS / total_rows
-    return {"quarters": per_quarter, "total_rows": total_rows, "wall_s": r.seconds, "load_s": load_s,
+    return {"quarters": per_quarter, "total_rows": total_rows, "wall_s": r.seconds, "cpu_s": r.cpu_seconds, "load_s": load_s,
             "dedup_and_rest_s": rest_s, "peak_rss_mb": r.peak_rss_mb,
             "s_per_mrow_growth_second_half_vs_first": growth, "extrapolated_90_quarters_s": extrapolated,
             "db_mb": db.stat().st_size / 1e6}
@@ -127,17 +134,19 @@ def bench_refresh(d: data.BenchData, work: Path, single: dict | None) -> dict:
     base = work / "history" / "faers.duckdb"
     if not base.exists():
         raise SystemExit("refresh needs the history database: run `python -m bench.run history` first")
-    times, rss = [], []
+    times, cpu, rss = [], [], []
     for i in range(runs()):
         say(f"refresh run {i + 1}/{runs()}: {d.new.name} into the {len(d.history)}-quarter database")
         db = fresh(work / "refresh") / "faers.duckdb"
         shutil.copy2(base, db)
         r = faers_load(db, [d.new])
         times.append(r.seconds)
+        cpu.append(r.cpu_seconds)
         rss.append(r.peak_rss_mb)
-    out = {"refresh_s": measure.summary(times), "peak_rss_mb": measure.summary(rss)}
+    out = {"refresh_s": measure.summary(times), "cpu_s": measure.summary(cpu), "peak_rss_mb": measure.summary(rss)}
     if single:
         out["ratio_to_single_load"] = statistics.median(times) / single["faers_load_s"]["median"]
+        out["cpu_ratio_to_single_load"] = statistics.median(cpu) / single["cpu_s"]["faers_load"]["median"]
     return out
 
 
