@@ -221,7 +221,7 @@ def _field_scan(n_fields: int) -> str:
     (or a blank line) are skipped, not loaded: the line pass finds them for the repair step."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n_fields + 1))
     return ("read_csv(?, delim='$', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
-            f"columns={{{columns}}}, ignore_errors=true, max_line_size=100000000)")
+            f"columns={{{columns}}}, ignore_errors=true)")
 
 
 def _load_file(
