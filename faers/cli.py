@@ -409,8 +409,152 @@ def stats_command(
 
 # --- vocabulary commands (issue 5) ---------------------------------------------------------------
 
+vocab_app = typer.Typer(help="CAR T products, event groups and indications: inspect the vocabulary mappings.",
+                        no_args_is_help=True)
+meddra_app = typer.Typer(help="Optional licensed MedDRA release: load it for hierarchy-defined event groups.",
+                         no_args_is_help=True)
+app.add_typer(vocab_app, name="vocab")
+app.add_typer(meddra_app, name="meddra")
+
+
+def _vocabulary_database(ctx: typer.Context):
+    """The loaded database with the vocabularies (re)installed, so the mappings reflect the current CSVs."""
+    import duckdb
+
+    from faers import vocab
+    from faers.errors import ConfigError
+
+    db_path = settings(ctx).db_path
+    if not db_path.exists():
+        raise ConfigError(f"no database at {db_path}: load FAERS data first (faers refresh) or pass --db")
+    con = duckdb.connect(str(db_path))
+    vocab.install(con)
+    return con
+
+
+@vocab_app.command("unmatched")
+def vocab_unmatched(
+    ctx: typer.Context,
+    like: Annotated[str, typer.Option("--like", help="Text the spelling contains (case-insensitive).")],
+) -> None:
+    """Drug names/prod_ai spellings containing TEXT that match no CAR T product, with counts.
+
+    Example: faers vocab unmatched --like cabtagene
+    """
+    from faers import vocab
+
+    print_table(vocab.unmatched(_vocabulary_database(ctx), like), title=f"unmatched spellings like '{like}'")
+
+
+@vocab_app.command("groups")
+def vocab_groups(ctx: typer.Context) -> None:
+    """Event groups, their PTs, and the reports counting for each (after exclusions) in the loaded data.
+
+    Example: faers vocab groups
+    """
+    from faers import vocab
+
+    print_table(vocab.group_counts(_vocabulary_database(ctx)), title="event groups")
+
+
+@vocab_app.command("products")
+def vocab_products(ctx: typer.Context) -> None:
+    """CAR T products with target, approval, accepted variants and matched drug rows/reports.
+
+    Example: faers vocab products
+    """
+    from faers.vocab.products import product_table
+
+    print_table(product_table(_vocabulary_database(ctx)), title="CAR T products")
+
+
+@meddra_app.command("load")
+def meddra_load(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="The MedAscii folder of a MedDRA release (pt.asc, mdhier.asc, ...).")],
+) -> None:
+    """Load a licensed MedDRA ASCII release into meddra_* tables and add the hierarchy-defined event groups.
+
+    Example: faers meddra load ~/MedDRA_27_0_English/MedAscii
+    """
+    from faers import vocab
+    from faers.vocab import meddra
+
+    con = _vocabulary_database(ctx)
+    counts = meddra.load(con, directory)
+    vocab.install(con)
+    for table, rows in counts.items():
+        out.print(f"{table}: {rows} rows")
+
+
 
 # --- study commands (issue 6) --------------------------------------------------------------------
+
+Roles = Annotated[str, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS) or any.")]
+Comparator = Annotated[str, typer.Option("--comparator", help="indication (same indications, no CAR T), all or class.")]
+
+
+@app.command("report")
+def report_cmd(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory (files go to DIR/car_t_spm/).")] = Path("reports"),
+    through: Annotated[str | None, typer.Option("--through", help="Last quarter analysed, e.g. 2023Q4 (default: latest loaded).")] = None,
+    roles: Roles = "suspect",
+    comparator: Comparator = "indication",
+    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep.")] = False,
+) -> int:
+    """Write the CAR T second-primary-malignancy study: CSV tables, report.md, report.html, manifest.json.
+
+    Example: faers report --through 2023Q4 --roles suspect --comparator indication
+    """
+    from faers import report
+
+    result = report.write_report(settings(ctx), out_dir, through=through, roles=roles, comparator=comparator,
+                                 sensitivity=not no_sensitivity)
+    s = result.summary
+    out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
+              f"through {s['through']}, roles {s['roles']}")
+    out.print(f"report: {result.html_path} ({result.seconds:.1f} s)")
+    return 0
+
+
+@app.command("signals")
+def signals_cmd(
+    ctx: typer.Context,
+    drug: Annotated[list[str] | None, typer.Option("--drug", help="Ingredient or CAR T product name (repeatable).")] = None,
+    event: Annotated[list[str] | None, typer.Option("--event", help="MedDRA PT (repeatable).")] = None,
+    event_group: Annotated[list[str] | None, typer.Option("--event-group", help="Event group, e.g. spm (repeatable).")] = None,
+    comparator: Comparator = "all",
+    roles: Roles = "suspect",
+    all_pairs: Annotated[bool, typer.Option("--all", help="Every ingredient x PT pair (writes Parquet).")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="CSV (or Parquet with --all) to write.")] = None,
+) -> int:
+    """Disproportionality for any drugs x events (a, b, c, d, ROR, PRR, chi2, IC, EBGM).
+
+    Example: faers signals --drug axi-cel --drug tisa-cel --event-group t_cell_malignancy --comparator indication
+    """
+    from faers import signals
+
+    s = settings(ctx)
+    if all_pairs:
+        if out_file is None:
+            raise typer.BadParameter("--all needs --out FILE.parquet")
+        n = signals.all_pairs(s, out_file, roles=roles)
+        out.print(f"{n:,} ingredient x PT pairs written to {out_file}")
+        return 0
+    if not drug:
+        raise typer.BadParameter("give at least one --drug (or --all)")
+    if event and event_group:
+        raise typer.BadParameter("use --event or --event-group, not both")
+    df = signals.drug_event_signals(s, drug, events=event, event_groups=event_group, comparator=comparator, roles=roles)
+    if out_file:
+        df.write_csv(out_file)
+        out.print(f"{df.height} rows written to {out_file}")
+    else:
+        print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
+                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]))
+    return 0
+
 
 
 # --- entry point ---------------------------------------------------------------------------------

@@ -1,0 +1,402 @@
+"""Report: run the CAR T SPM study and write its CSVs, report.md, a self-contained report.html (inline SVG
+charts, no scripts) and manifest.json into DIR/car_t_spm/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from faers import __version__, signals, study
+from faers.paths import Settings
+
+REPORT_DIR = "car_t_spm"
+FILES = ("summary.csv", "products.csv", "categories.csv", "signals.csv", "published_vs_computed.csv",
+         "sensitivity.csv", "time_to_onset.csv", "timeline.csv", "report.md", "report.html", "manifest.json")
+
+
+@dataclass
+class ReportResult:
+    directory: Path
+    html_path: Path
+    seconds: float
+    summary: dict
+
+
+def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str = "suspect",
+                 comparator: str = "indication", sensitivity: bool = True, install_vocab=None) -> ReportResult:
+    """Run the study on the database in `settings` and write every output file; returns where they are."""
+    if comparator not in study.COMPARATORS:
+        raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
+    started = time.perf_counter()
+    st = study.open_study(settings, install_vocab=install_vocab)
+    try:
+        through_q = study.resolve_cutoff(st, through)
+        study.select(st, st.db_rule, through_q)
+        study.expose(st, roles)
+        study.require_car_t(st)
+        counts = study.signal_counts(st)
+        signal_df, fit = signals.signal_table(counts)
+        signal_df = signal_df.select([c for c in signals.SIGNAL_COLUMNS] +
+                                     [c for c in signal_df.columns if c not in signals.SIGNAL_COLUMNS])
+        summary_df = study.summary(counts, st)
+        products_df = study.products(counts)
+        categories_df = study.categories(counts)
+        onset_rows, onset_df = study.time_to_onset(st)
+        timeline_df = study.timeline(st, comparator)
+        main_tables = study.run_tables(st, st.rule, through_q, roles, comparator)
+        published_df = study.published_vs_computed(st, main_tables, roles, comparator)
+        provenance = _provenance(st)
+        rule = st.db_rule
+        study.select(st, rule, through_q)  # published_vs_computed may have moved the selection
+        row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
+                      "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
+        sensitivity_df = study.sensitivity(st) if sensitivity else pl.DataFrame()
+    finally:
+        st.close()
+
+    directory = Path(out_dir) / REPORT_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "summary.csv": summary_df, "products.csv": products_df, "categories.csv": categories_df,
+        "signals.csv": signal_df, "published_vs_computed.csv": published_df, "sensitivity.csv": sensitivity_df,
+        "time_to_onset.csv": onset_df, "timeline.csv": timeline_df,
+    }
+    for name, df in tables.items():
+        _write_csv(df, directory / name)
+    params = {"through": through_q, "roles": roles, "role_codes": study.ROLE_SETTINGS[roles], "comparator": comparator,
+              "dedup_rule": rule, "min_reports_for_ror": signals.MIN_REPORTS,
+              "signal_criterion": study.SIGNAL_CRITERION, "event_groups": list(study.EVENT_GROUPS),
+              "sensitivity": {"roles": list(study.ROLE_SETTINGS), "dedup_rules": list(study.DEDUP_RULES),
+                              "cutoffs": list(study.SENSITIVITY_CUTOFFS), "comparators": list(study.COMPARATORS)}}
+    seconds = time.perf_counter() - started
+    manifest = {
+        "software": {"name": "faers", "version": __version__},
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "database": str(settings.db_path),
+        **provenance,
+        "parameters": params,
+        "measures": {"ror": "a*d/(b*c), Woolf 95 % CI; empty when a < 3",
+                     "prr": "(a/(a+b))/(c/(c+d))", "chi2_yates": "Yates-corrected chi-square",
+                     "ic": "Norén et al. 2013 shrinkage IC, log2((a+0.5)/(E+0.5)), gamma credibility limits",
+                     "ebgm": "DuMouchel 1999 MGPS, two-gamma prior fitted on this table's pairs with a >= 1"},
+        "ebgm_fit": fit.to_dict() if hasattr(fit, "to_dict") else fit,
+        "row_counts": {**row_counts, **{name: df.height for name, df in tables.items()},
+                       "time_to_onset_report_rows": onset_rows.height},
+        "seconds": round(seconds, 2),
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
+    summary = dict(summary_df.iter_rows())
+    md = render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
+                         sensitivity_df, params, manifest)
+    (directory / "report.md").write_text(md, encoding="utf-8")
+    page = render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows,
+                       timeline_df, sensitivity_df, params, manifest)
+    (directory / "report.html").write_text(page, encoding="utf-8")
+    return ReportResult(directory, directory / "report.html", seconds, summary)
+
+
+def _write_csv(df: pl.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    df.write_csv(tmp)
+    tmp.replace(path)
+
+
+def _provenance(st: study.Study) -> dict:
+    con = st.con
+    quarters = [dict(zip(("quarter", "zip_name", "sha256", "loaded_at"), r, strict=True)) for r in con.execute(
+        "SELECT quarter, zip_name, sha256, CAST(loaded_at AS VARCHAR) FROM loaded_quarters ORDER BY quarter").fetchall()]
+    try:
+        versions = [dict(zip(("vocabulary", "version", "date"), r, strict=True)) for r in con.execute(
+            "SELECT vocabulary, version, CAST(date AS VARCHAR) FROM vocab_versions ORDER BY 1").fetchall()]
+    except Exception:  # noqa: BLE001 - a vocabulary without a versions table is reported as such
+        versions = []
+    extraction = max((q["loaded_at"] for q in quarters), default=None)
+    return {"quarters_loaded": quarters, "extraction_date": extraction, "vocabulary_versions": versions,
+            "database_dedup_rule": st.db_rule}
+
+
+# --- rendering --------------------------------------------------------------------------------------------
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return str(v)
+
+
+def _md_table(df: pl.DataFrame, columns: list[str] | None = None, limit: int | None = None) -> str:
+    if df.is_empty():
+        return "_(no rows)_\n"
+    cols = columns or df.columns
+    rows = df.select(cols).head(limit) if limit else df.select(cols)
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out += ["| " + " | ".join(_fmt(v) for v in r) + " |" for r in rows.iter_rows()]
+    return "\n".join(out) + "\n"
+
+
+def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
+    """The method summary in READUS-PV order: (heading, text)."""
+    quarters = manifest["quarters_loaded"]
+    span = f"{quarters[0]['quarter']} to {quarters[-1]['quarter']}" if quarters else "none"
+    roles = ", ".join(params["role_codes"])
+    return [
+        ("Database", f"FDA Adverse Event Reporting System (FAERS) quarterly ASCII extracts, quarters loaded: {span} "
+                     f"({len(quarters)} quarters, sha256 of each zip in manifest.json). Analysis through "
+                     f"{params['through']}."),
+        ("Extraction dates", f"Quarters loaded into the database up to {manifest['extraction_date']} (UTC); "
+                             f"report generated {manifest['generated_at']}."),
+        ("Pre-processing", "Raw $-delimited files parsed with per-era column maps; broken lines repaired or "
+                           "rejected with reasons; PTs matched case-insensitively; CAR T products matched on "
+                           "drugname and prod_ai by curated brand/INN/code-name variants (vocabulary versions in "
+                           "manifest.json)."),
+        ("Deduplication", f"Rule `{params['dedup_rule']}`: cases in FDA's deleted-case lists are dropped; per "
+                          "CASEID the latest version (max caseversion, then later quarter, then max primaryid) "
+                          "is kept. Reports are counted as distinct deduplicated reports."),
+        ("Drug roles", f"A report is a CAR T report when it names a product with role {roles} "
+                       f"(`--roles {params['roles']}`). A report counts once per product it names."),
+        ("Event groups", "Second primary malignancies (SPM) and the study categories are curated MedDRA PT "
+                         "lists (leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell "
+                         "NHL + T-cell LGL = T-cell malignancy, plasma cell, other solid); the treated disease "
+                         "(B-cell lymphomas, B-ALL, myeloma for BCMA products) and progression/relapse terms "
+                         "are excluded."),
+        ("Comparator", f"`{params['comparator']}`: " + {
+            "indication": "reports naming no CAR T product whose indications fall in the product's approved "
+                          "indication groups (the paper's choice).",
+            "all": "every other report in the database (not naming the product in any role).",
+            "class": "reports naming another CAR T product (and not this one)."}[params["comparator"]]),
+        ("Measures and thresholds", f"ROR with Woolf 95 % CI, not computed with fewer than "
+                                    f"{params['min_reports_for_ror']} reports; signal: {params['signal_criterion']}. "
+                                    "Also PRR, Yates chi-square, the Norén 2013 shrinkage IC (IC025) and the "
+                                    "DuMouchel 1999 MGPS EBGM (EB05) with a fitted prior (manifest.json)."),
+        ("Caveat", "Disproportionality analysis of spontaneous reports is hypothesis-generating: it cannot "
+                   "estimate incidence or establish causality; reporting is influenced by awareness (e.g. "
+                   "FDA's November 2023 safety communication), duplicates and missing data."),
+    ]
+
+
+def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
+                    sensitivity_df, params, manifest) -> str:
+    parts = ["# Second primary malignancies after CAR T-cell therapy in FAERS\n",
+             f"{summary['spm_reports']} SPM reports among {summary['car_t_reports']} CAR T reports "
+             f"({summary['spm_pct']} %), through {params['through']}, roles {params['roles']}, "
+             f"comparator {params['comparator']}.\n", "## Methods (READUS-PV)\n"]
+    for heading, text in method_sections(params, manifest):
+        parts.append(f"**{heading}.** {text}\n")
+    shown = signal_df.filter(pl.col("comparator") == params["comparator"])
+    first = timeline_df.filter(pl.col("product") == study.ALL_CAR_T).group_by("event_group").agg(
+        pl.col("first_signal_quarter").first()) if timeline_df.height else pl.DataFrame()
+    parts += [
+        "## Summary\n", _md_table(pl.DataFrame({"metric": list(summary), "value": [str(v) for v in summary.values()]})),
+        "## SPM reports by product\n", _md_table(products_df),
+        "## SPM categories\n", _md_table(categories_df),
+        f"## Disproportionality (comparator: {params['comparator']})\n",
+        _md_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "ic025",
+                          "eb05", "signal", "note"]),
+        "## Published vs computed\n",
+        _md_table(published_df, ["source", "item", "metric", "published", "computed", "difference", "note"]),
+        "## Time to onset (days from CAR T start to event)\n",
+        _md_table(onset_df, [c for c in ("product", "event_group", "reports", "computed", "median_days", "q1_days",
+                                         "q3_days") if c in onset_df.columns]),
+        "## Signal timeline (all CAR T, first quarter meeting the criterion)\n",
+        _md_table(first) if first.height else "_(no rows)_\n",
+        "## Sensitivity (closest settings to 12,394 / 536 first)\n",
+        _md_table(sensitivity_df.sort("distance_to_published").unique(["roles", "dedup_rule", "cutoff"], maintain_order=True),
+                  ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
+                   "t_cell_malignancy_reports", "distance_to_published"], limit=24) if sensitivity_df.height else "_(not run)_\n",
+    ]
+    return "\n".join(parts)
+
+
+# --- SVG charts (inline, no scripts) ---------------------------------------------------------------------
+
+_W = 760
+
+
+def _esc(s) -> str:
+    return html.escape(str(s), quote=True)
+
+
+def svg_bars(labels: list[str], values: list[float], title: str, unit: str = "") -> str:
+    """Horizontal bar chart."""
+    row_h, left, right = 26, 200, 80
+    height = 40 + row_h * len(labels)
+    top = max([v for v in values if v is not None] + [1])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
+             f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>']
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 32 + i * row_h
+        w = 0 if not value else (_W - left - right) * value / top
+        parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{_esc(label)}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="#3b6ea5"/>')
+        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}">{_esc(_fmt(value))}{_esc(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_forest(rows: list[dict], title: str) -> str:
+    """Forest plot of RORs with 95 % CIs on a log axis; a dashed line at ROR = 1."""
+    row_h, left, right = 22, 250, 120
+    rows = [r for r in rows if r.get("ror")]
+    height = 60 + row_h * max(len(rows), 1)
+    if not rows:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="60"><text x="0" y="18" font-weight="bold">'
+                f'{_esc(title)}</text><text x="0" y="44">No ROR computed (every cell below 3 reports).</text></svg>')
+    lo = min(min(r["ror_lower"] for r in rows), 0.5)
+    hi = max(max(r["ror_upper"] for r in rows), 2.0)
+    lmin, lmax = math.log10(lo), math.log10(hi)
+
+    def x(v: float) -> float:
+        return left + (_W - left - right) * (math.log10(v) - lmin) / (lmax - lmin)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
+             f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>',
+             f'<line x1="{x(1):.1f}" y1="28" x2="{x(1):.1f}" y2="{height - 24}" stroke="#888" stroke-dasharray="4 3"/>']
+    for tick in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100):
+        if lo <= tick <= hi:
+            parts.append(f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle" font-size="11">{tick:g}</text>')
+    for i, r in enumerate(rows):
+        y = 40 + i * row_h
+        color = "#b22222" if r.get("signal") else "#3b6ea5"
+        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" font-size="12">{_esc(r["product"])} · {_esc(r["event_group"])}</text>')
+        parts.append(f'<line x1="{x(r["ror_lower"]):.1f}" y1="{y}" x2="{x(r["ror_upper"]):.1f}" y2="{y}" stroke="{color}" stroke-width="2"/>')
+        parts.append(f'<rect x="{x(r["ror"]) - 4:.1f}" y="{y - 4}" width="8" height="8" fill="{color}"/>')
+        parts.append(f'<text x="{_W - right + 8}" y="{y + 4}" font-size="11">{r["ror"]:.2f} ({r["ror_lower"]:.2f}–{r["ror_upper"]:.2f})</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_onset(onset_rows: pl.DataFrame, title: str) -> str:
+    """Time-to-onset strip plot per product (SPM reports), with the median marked."""
+    data = onset_rows.filter((pl.col("event_group") == "spm") & pl.col("days").is_not_null()) if onset_rows.height else onset_rows
+    groups = [p for p in (*study.PRODUCTS, study.ALL_CAR_T) if data.height and p in set(data["product"].to_list())]
+    row_h, left, right = 26, 120, 40
+    height = 60 + row_h * max(len(groups), 1)
+    if not groups:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="60"><text x="0" y="18" font-weight="bold">'
+                f'{_esc(title)}</text><text x="0" y="44">No SPM report with both dates to the day.</text></svg>')
+    top = max(data["days"].max(), 1)
+
+    def x(v: float) -> float:
+        return left + (_W - left - right) * v / top
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
+             f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>']
+    for i, product in enumerate(groups):
+        y = 40 + i * row_h
+        days = data.filter(pl.col("product") == product)["days"]
+        parts.append(f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" font-size="12">{_esc(product)} (n={days.len()})</text>')
+        for d in days.to_list():
+            parts.append(f'<circle cx="{x(d):.1f}" cy="{y}" r="3" fill="#3b6ea5" fill-opacity="0.6"/>')
+        median = float(days.median())
+        parts.append(f'<line x1="{x(median):.1f}" y1="{y - 8}" x2="{x(median):.1f}" y2="{y + 8}" stroke="#b22222" stroke-width="2"/>')
+    parts.append(f'<text x="{left}" y="{height - 6}" font-size="11">0 days</text>'
+                 f'<text x="{_W - right}" y="{height - 6}" text-anchor="end" font-size="11">{top} days</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_timeline(timeline_df: pl.DataFrame, title: str) -> str:
+    """Cumulative ROR lower bound per quarter (all CAR T) for SPM and T-cell malignancy; line at 1."""
+    data = timeline_df.filter(pl.col("product") == study.ALL_CAR_T) if timeline_df.height else timeline_df
+    quarters = sorted(set(data["quarter"].to_list())) if data.height else []
+    height, left, right, top_pad, bottom = 260, 60, 20, 30, 50
+    if not quarters:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="40"><text x="0" y="18">{_esc(title)}: no data</text></svg>'
+    values = [v for v in data["ror_lower"].to_list() if v]
+    vmax = max(values + [2.0])
+
+    def x(q: str) -> float:
+        return left + (_W - left - right) * (quarters.index(q) / max(len(quarters) - 1, 1))
+
+    def y(v: float) -> float:
+        return top_pad + (height - top_pad - bottom) * (1 - v / vmax)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
+             f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>',
+             f'<line x1="{left}" y1="{y(1):.1f}" x2="{_W - right}" y2="{y(1):.1f}" stroke="#888" stroke-dasharray="4 3"/>',
+             f'<text x="{left - 6}" y="{y(1) + 4:.1f}" text-anchor="end" font-size="11">1</text>']
+    if "2023Q4" in quarters:
+        parts.append(f'<line x1="{x("2023Q4"):.1f}" y1="{top_pad}" x2="{x("2023Q4"):.1f}" y2="{height - bottom}" stroke="#999"/>'
+                     f'<text x="{x("2023Q4") + 4:.1f}" y="{top_pad + 10}" font-size="11">FDA communication Nov 2023</text>')
+    for group, color in (("spm", "#3b6ea5"), ("t_cell_malignancy", "#b22222")):
+        pts = [(r["quarter"], r["ror_lower"]) for r in data.filter(pl.col("event_group") == group).iter_rows(named=True) if r["ror_lower"]]
+        if pts:
+            path = " ".join(f"{x(q):.1f},{y(v):.1f}" for q, v in pts)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+            parts.append(f'<text x="{x(pts[-1][0]) - 4:.1f}" y="{y(pts[-1][1]) - 6:.1f}" text-anchor="end" fill="{color}" font-size="12">{_esc(group)}</text>')
+    for i, q in enumerate(quarters):
+        if i % max(1, len(quarters) // 10) == 0 or q == quarters[-1]:
+            parts.append(f'<text x="{x(q):.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">{_esc(q)}</text>')
+    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11">ROR lower 95 % bound, cumulative by the quarter a case first reached FAERS</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _html_table(df: pl.DataFrame, columns: list[str] | None = None, limit: int | None = None) -> str:
+    if df.is_empty():
+        return "<p><em>no rows</em></p>"
+    cols = columns or df.columns
+    rows = df.select(cols).head(limit) if limit else df.select(cols)
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in r) + "</tr>" for r in rows.iter_rows())
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}th,td{border:1px solid #ccc;
+padding:3px 7px;text-align:right}th{background:#f0f3f7}td:first-child,th:first-child{text-align:left}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}dt{font-weight:bold;margin-top:.5em}
+svg{font-family:inherit;display:block;margin:1em 0}.lead{font-size:1.15em}"""
+
+
+def render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows, timeline_df,
+                sensitivity_df, params, manifest) -> str:
+    shown = signal_df.filter(pl.col("comparator") == params["comparator"])
+    forest_rows = shown.filter(pl.col("event_group").is_in(["spm", "t_cell_malignancy", "leukemia"])).to_dicts()
+    products_plot = products_df.filter(pl.col("car_t_reports") > 0)
+    methods = "".join(f"<dt>{_esc(h)}</dt><dd>{_esc(t)}</dd>" for h, t in method_sections(params, manifest))
+    sens = (sensitivity_df.sort("distance_to_published").unique(["roles", "dedup_rule", "cutoff"], maintain_order=True)
+            if sensitivity_df.height else sensitivity_df)
+    sections = [
+        "<h1>Second primary malignancies after CAR T-cell therapy in FAERS</h1>",
+        f'<p class="lead"><strong>{_esc(summary["spm_reports"])}</strong> SPM reports among '
+        f'<strong>{_esc(summary["car_t_reports"])}</strong> CAR T reports ({_esc(summary["spm_pct"])} %); '
+        f'T-cell malignancies: {_esc(summary["t_cell_malignancy_reports"])}. Through {_esc(params["through"])}, '
+        f'roles {_esc(params["roles"])}, comparator {_esc(params["comparator"])}. Published (Elsallab et al., Blood '
+        "2024): 536 of 12,394 (4.3 %).</p>",
+        f"<h2>Methods (READUS-PV)</h2><dl>{methods}</dl>",
+        "<h2>SPM reports by product</h2>",
+        svg_bars(products_plot["product"].to_list(), products_plot["spm_share_pct"].to_list(), "Share of SPM reports by product", " %"),
+        _html_table(products_df),
+        "<h2>SPM categories</h2>",
+        svg_bars(categories_df["category"].to_list(), categories_df["reports"].to_list(), "CAR T reports per SPM category"),
+        _html_table(categories_df),
+        f"<h2>Disproportionality (comparator: {_esc(params['comparator'])})</h2>",
+        svg_forest(forest_rows, "Reporting odds ratio with 95 % CI (red: signal)"),
+        _html_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
+                            "chi2_yates", "ic025", "eb05", "signal", "note"]),
+        "<h2>Time to onset</h2>",
+        svg_onset(onset_rows, "Days from CAR T therapy start to the SPM event date (red: median)"),
+        _html_table(onset_df, [c for c in ("product", "event_group", "reports", "computed", "median_days", "q1_days",
+                                           "q3_days") if c in onset_df.columns]),
+        "<h2>Signal timeline</h2>",
+        svg_timeline(timeline_df, "Could FAERS have flagged it earlier? (all CAR T products)"),
+        "<h2>Published vs computed</h2>",
+        _html_table(published_df, ["source", "item", "metric", "published", "computed", "difference", "note"]),
+        "<h2>Sensitivity (closest to 12,394 / 536 first)</h2>",
+        _html_table(sens, ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
+                           "t_cell_malignancy_reports", "distance_to_published"], limit=24) if sens.height else "<p>not run</p>",
+        f"<p><small>faers {_esc(__version__)} · generated {_esc(manifest['generated_at'])} · database "
+        f"{_esc(manifest['database'])} · provenance in manifest.json</small></p>",
+    ]
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>CAR T second primary malignancies"
+            f" — FAERS</title><style>{_CSS}</style></head><body>" + "\n".join(sections) + "</body></html>\n")

@@ -1,0 +1,99 @@
+"""The study's counting on a hand-made FAERS database (real loader, stand-in vocabulary): every roles
+setting, dedup rule and cutoff against counts worked out in Python; names only ever bound as parameters."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from faers import signals, study
+from tests import fake_vocab
+from tests.study_data import BRANDS, QUARTERS, SPM_PTS, build_db
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return build_db(tmp_path_factory.mktemp("study"))
+
+
+@pytest.fixture()
+def st(db):
+    s = study.open_study(db[0], install_vocab=fake_vocab.install)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("rule", ["latest_version", "none"])
+@pytest.mark.parametrize("through", [None, "2023Q3"])
+@pytest.mark.parametrize("roles", ["ps", "suspect", "any"])
+def test_counts_match_python(db, st, roles, through, rule):
+    data = db[1]
+    study.select(st, rule, through)
+    study.expose(st, roles)
+    counts = study.signal_counts(st)
+    cutoff = None if through is None else next(q for q in QUARTERS if str(q) == through)
+    expected = data.expected(set(study.ROLE_SETTINGS[roles]), cutoff, rule)
+    summary = dict(study.summary(counts, st).iter_rows())
+    assert (int(summary["car_t_reports"]), int(summary["spm_reports"])) == (expected["car_t_reports"], expected["spm_reports"])
+    products = study.products(counts)
+    got = {p: n for p, n in zip(products["product"], products["car_t_reports"], strict=True) if p in BRANDS}
+    assert got == expected["per_product"]
+    cats = dict(study.categories(counts).select("category", "reports").iter_rows())
+    assert {c: cats[c] for c in expected["categories"]} == expected["categories"]
+
+
+def test_cutoff_sees_deletions_and_versions_as_of_then(db, st):
+    data = db[1]
+    study.select(st, "latest_version", "2023Q3")
+    n_q3 = st.con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
+    assert n_q3 == len(data.survivors(QUARTERS[1]))
+    study.select(st, "latest_version", None)
+    assert st.con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == len(data.survivors())
+    assert st.through == "2024Q1"
+
+
+def test_indication_comparator_by_hand(db, st):
+    """axi-cel x SPM vs non-CAR T reports for large B-cell lymphoma, counted from the Python reports."""
+    study.select(st)
+    study.expose(st, "suspect")
+    row = study.signal_counts(st).filter((pl.col("product") == "axi-cel") & (pl.col("event_group") == "spm")
+                                         & (pl.col("comparator") == "indication")).row(0, named=True)
+    survivors = db[1].survivors()
+    car_t = {r.caseid for r in survivors if any(n in BRANDS.values() for n, _ in r.drugs)}
+    population = [r for r in survivors if r.caseid not in car_t and r.indication == "Diffuse large B-cell lymphoma"]
+    c = sum(any(pt in SPM_PTS for pt in r.pts) for r in population)
+    assert (row["c"], row["d"]) == (c, len(population) - c)
+    exposed = [r for r in survivors if any(n == "YESCARTA" and role in ("PS", "SS") for n, role in r.drugs)]
+    a = sum(any(pt in SPM_PTS for pt in r.pts) for r in exposed)
+    assert (row["a"], row["b"]) == (a, len(exposed) - a)
+
+
+def test_unknown_settings_are_clear_errors(st):
+    with pytest.raises(study.StudyError, match="unknown roles"):
+        study.expose(st, "suspects")
+    with pytest.raises(study.StudyError, match="unknown dedup rule"):
+        study.select(st, "newest")
+
+
+def test_names_are_bound_not_formatted(db):
+    settings = db[0]
+    evil = "x'); DROP TABLE cases; --"
+    df = signals.drug_event_signals(settings, ["DEXAMETHASONE", evil], events=[evil, "Acute myeloid leukaemia"],
+                                    install_vocab=fake_vocab.install)
+    assert set(df["drug"]) == {"DEXAMETHASONE", evil}
+    assert df.filter(pl.col("drug") == evil)["a"].sum() == 0
+    dexa = df.filter((pl.col("drug") == "DEXAMETHASONE") & (pl.col("event") == "Acute myeloid leukaemia")).row(0, named=True)
+    assert dexa["a"] + dexa["b"] == 0  # DEXAMETHASONE is concomitant only: not exposed with roles suspect
+    st = study.open_study(settings, install_vocab=fake_vocab.install)
+    try:
+        assert st.con.execute("SELECT count(*) FROM cases").fetchall()[0][0] > 0
+    finally:
+        st.close()
+
+
+def test_ror_and_signal_rules():
+    counts = pl.DataFrame({"a": [2, 10, 5], "b": [100, 90, 95], "c": [5, 5, 50], "d": [1000, 1000, 500]})
+    table, _ = signals.signal_table(counts)
+    assert table["ror"][0] is None and "fewer than 3" in table["note"][0]
+    assert table["ror"][1] == pytest.approx(10 * 1000 / (90 * 5))
+    assert table["signal"].to_list() == [False, True, False]
