@@ -48,7 +48,7 @@ bench: $(STAMP) ## Benchmarks at full-FAERS scale (writes bench/results.md, benc
 	$(BIN)/python -m bench.run
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check faers tests
+	$(BIN)/ruff check faers tests bench
 
 clean: ## Remove the virtualenv, caches and generated reports (keeps downloaded data)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis reports

@@ -251,10 +251,11 @@ class _LineCopier:
         if len(cleaned) != len(block) - block.count(b"\r"):
             for m in _CONTROL_RE.finditer(block):
                 self.repaired_lines.add(self.lines + 2 + block.count(b"\n", 0, m.start()))
-        try:
-            cleaned.decode("utf-8")
-        except UnicodeDecodeError:
-            cleaned = self._fix_encoding(cleaned)
+        if not cleaned.isascii():  # ASCII (nearly every block) is valid UTF-8: skip the decode
+            try:
+                cleaned.decode("utf-8")
+            except UnicodeDecodeError:
+                cleaned = self._fix_encoding(cleaned)
         if len(self.sample) < 65536:
             self.sample += cleaned[: 65536 - len(self.sample)]
         self.out.write(cleaned)

@@ -14,6 +14,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from faers.errors import DatabaseBusy, FaersError, LoadError
 from faers.extract import (
     TABLES,
     PreparedFile,
+    QuarterMembers,
     canonical_columns,
     copy_member,
     corrections_for,
@@ -136,18 +138,34 @@ def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 # --- loading one quarter -------------------------------------------------------------------------------
 
 
-def _select_list(table: str, mapping: dict[str, str | None], header: list[str]) -> str:
-    """SELECT expressions turning the split fields f[1..n] into the unified columns."""
+def _select_list(table: str, mapping: dict[str, str | None], header: list[str], field: Callable[[int], str]) -> str:
+    """SELECT expressions turning the file's fields (field(i) is the SQL for field i, 1-based) into the unified columns."""
     exprs = []
     for name, sqltype in canonical_columns(table):
         raw = mapping.get(name)
         if raw is None:
             exprs.append(f"CAST(NULL AS {sqltype}) AS {name}")
         elif sqltype == "VARCHAR":
-            exprs.append(f"nullif(f[{header.index(raw) + 1}], '') AS {name}")
+            exprs.append(f"nullif({field(header.index(raw) + 1)}, '') AS {name}")
         else:
-            exprs.append(f"TRY_CAST(nullif(trim(f[{header.index(raw) + 1}]), '') AS {sqltype}) AS {name}")
+            exprs.append(f"TRY_CAST(nullif(trim({field(header.index(raw) + 1)}), '') AS {sqltype}) AS {name}")
     return ", ".join(exprs)
+
+
+def _split_field(i: int) -> str:
+    return f"f[{i}]"
+
+
+def _csv_field(i: int) -> str:
+    return f"c{i}"
+
+
+def _id_fields(table: str, mapping: dict[str, str | None], prepared: PreparedFile) -> tuple[int, set[int]]:
+    """(0-based index of the primaryid field, 0-based indexes of the other numeric fields) in the file."""
+    numeric = {prepared.header.index(mapping[name]) for name, sqltype in canonical_columns(table)
+               if sqltype != "VARCHAR" and mapping.get(name) is not None}
+    key = prepared.header.index(mapping["primaryid"])
+    return key, numeric - {key}
 
 
 def _line_pattern(table: str, mapping: dict[str, str | None], prepared: PreparedFile) -> str:
@@ -155,9 +173,7 @@ def _line_pattern(table: str, mapping: dict[str, str | None], prepared: Prepared
 
     Built from the project's column maps and the field count only (bound as a parameter, not SQL text).
     """
-    numeric = {prepared.header.index(mapping[name]) for name, sqltype in canonical_columns(table)
-               if sqltype != "VARCHAR" and mapping.get(name) is not None}
-    key = prepared.header.index(mapping["primaryid"])
+    key, numeric = _id_fields(table, mapping, prepared)
     parts = []
     for i in range(prepared.n_fields):
         if i == key:
@@ -171,23 +187,63 @@ def _line_pattern(table: str, mapping: dict[str, str | None], prepared: Prepared
     return "^" + r"\$".join(parts) + "$"
 
 
+def _well_formed_columns(table: str, mapping: dict[str, str | None], prepared: PreparedFile) -> str:
+    """The same test as _line_pattern on a line DuckDB's CSV reader split into exactly n columns c1..cn
+    (lines with another field count never reach it): digits in the id fields, an empty trailing field.
+    Empty fields arrive as NULL. Only the short id fields see a regex, never the whole line."""
+    key, numeric = _id_fields(table, mapping, prepared)
+    checks = [f"regexp_full_match(c{key + 1}, ' *\\d+ *')"]
+    checks += [f"(c{i + 1} IS NULL OR regexp_full_match(c{i + 1}, ' *\\d* *'))" for i in sorted(numeric)]
+    if prepared.n_fields == len(prepared.header) + 1:
+        checks.append(f"c{prepared.n_fields} IS NULL")
+    return " AND ".join(checks)
+
+
+# '\x01' never occurs (control bytes were stripped): each line is read whole.
+_LINE_SCAN = ("read_csv(?, delim='\x01', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
+              "columns={'text': 'VARCHAR'}, max_line_size=100000000)")
+
+
+def _field_scan(n_fields: int) -> str:
+    """Every line split on '$' by DuckDB's CSV reader into n VARCHAR columns; lines with another field count
+    (or a blank line) are skipped, not loaded: the line pass finds them for the repair step."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n_fields + 1))
+    return ("read_csv(?, delim='$', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
+            f"columns={{{columns}}}, ignore_errors=true)")
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection, quarter: Quarter, prepared: PreparedFile, mapping: dict[str, str | None]
 ) -> FileResult:
-    """Bulk-load one prepared file in two DuckDB passes: (1) find the lines that are not well formed (wrong
-    field count, non-numeric ids, a value in the trailing field) with their line numbers, (2) insert every
-    well-formed line. The odd lines go through the repair step. Nothing from the file becomes SQL text."""
+    """Bulk-load one prepared file: (1) DuckDB's CSV reader splits the lines into n fields and inserts the
+    well-formed ones (right field count, numeric ids, empty trailing field); (2) only when fewer rows went in
+    than the file has lines, a line pass finds the other lines with their line numbers for the repair step.
+    Most files have no odd line and are read once. Nothing from the file becomes SQL text."""
     table = prepared.table
     pattern = _line_pattern(table, mapping, prepared)
-    # '\x01' never occurs (control bytes were stripped): each line is read whole, then split on '$'.
-    scan = ("read_csv(?, delim='\x01', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
-            "columns={'text': 'VARCHAR'}, max_line_size=100000000)")
-    # Row order is the file's (insertion order is preserved), so row_number() + 1 is the file line number.
-    wrong = con.execute(
-        f"SELECT line, coalesce(text, '') FROM (SELECT row_number() OVER () + 1 AS line, text FROM {scan}) "
-        "WHERE text IS NULL OR NOT regexp_full_match(text, ?)",
-        [str(prepared.path), pattern],
-    ).fetchall()
+    inserted = con.execute(
+        f"INSERT INTO {table}_all SELECT ?, ?, {_select_list(table, mapping, prepared.header, _csv_field)} "
+        f"FROM {_field_scan(prepared.n_fields)} WHERE {_well_formed_columns(table, mapping, prepared)}",
+        [str(quarter), quarter.era, str(prepared.path)],
+    ).fetchone()[0]
+    complete_lines = prepared.data_lines - (1 if prepared.unterminated is not None else 0)
+    wrong: list[tuple[int, str]] = []
+    if inserted != complete_lines:
+        # Row order is the file's (insertion order is preserved), so row_number() + 1 is the file line number.
+        wrong = con.execute(
+            f"SELECT line, coalesce(text, '') FROM (SELECT row_number() OVER () + 1 AS line, text FROM {_LINE_SCAN}) "
+            "WHERE text IS NULL OR NOT regexp_full_match(text, ?)",
+            [str(prepared.path), pattern],
+        ).fetchall()
+        if inserted + len(wrong) != complete_lines:
+            # The CSV reader and the line pattern disagree about some line: reload the file the slow way,
+            # whole lines split on '$', so the pattern alone decides (never lose or double a line).
+            con.execute(f"DELETE FROM {table}_all WHERE quarter = ?", [str(quarter)])
+            inserted = con.execute(
+                f"INSERT INTO {table}_all SELECT ?, ?, {_select_list(table, mapping, prepared.header, _split_field)} "
+                f"FROM (SELECT string_split(text, '$') AS f FROM {_LINE_SCAN} WHERE regexp_full_match(text, ?))",
+                [str(quarter), quarter.era, str(prepared.path), pattern],
+            ).fetchone()[0]
     rejected = dict(wrong)
     if prepared.unterminated is not None:
         rejected[prepared.data_lines + 1] = decode(prepared.unterminated)[0]
@@ -200,13 +256,8 @@ def _load_file(
         else:
             repair.lines_repaired -= 1
             repair.rejects.append((None, "repaired record has a missing or non-numeric id field", "$".join(fields)))
-    select = _select_list(table, mapping, prepared.header)
-    inserted = con.execute(
-        f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM "
-        f"(SELECT string_split(text, '$') AS f FROM {scan} WHERE regexp_full_match(text, ?))",
-        [str(quarter), quarter.era, str(prepared.path), pattern],
-    ).fetchone()[0]
     if repaired_ok:
+        select = _select_list(table, mapping, prepared.header, _split_field)
         con.register("repaired_rows", pl.DataFrame({"f": repaired_ok}, schema={"f": pl.List(pl.String)}))
         inserted += con.execute(
             f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM repaired_rows", [str(quarter), quarter.era]
@@ -225,6 +276,25 @@ def _load_file(
     return FileResult(table, prepared.member, prepared.data_lines, lines_loaded, lines_repaired, lines_rejected, inserted)
 
 
+def _copied_members(zf: zipfile.ZipFile, members: QuarterMembers, work: Path) -> Iterator[tuple[str, PreparedFile]]:
+    """The quarter's tables copied out in TABLES order; the next table is copied in a thread while the caller
+    loads the current one (DuckDB releases the GIL while it runs), so decompression overlaps the load."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="faers-copy") as pool:
+
+        def copy(table: str) -> Future[PreparedFile]:
+            return pool.submit(copy_member, zf, members.tables[table], table, work / f"{table}.txt")
+
+        pending = copy(TABLES[0])
+        try:
+            for i, table in enumerate(TABLES):
+                prepared = pending.result()
+                if i + 1 < len(TABLES):
+                    pending = copy(TABLES[i + 1])
+                yield table, prepared
+        finally:
+            pending.cancel()  # on an error the pool's exit waits for a copy already running
+
+
 def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Path, sha256: str, tmp_dir: Path) -> QuarterResult:
     """Replace one quarter's rows atomically: all seven tables and its deleted cases, or nothing."""
     started = dt.datetime.now()
@@ -241,9 +311,8 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
                     con.execute(f"DELETE FROM {table}_all WHERE quarter = ?", [str(quarter)])
                 for name in ("load_files", "load_rejects", "deleted_cases", "loaded_quarters"):
                     con.execute(f"DELETE FROM {name} WHERE quarter = ?", [str(quarter)])
-                for table in TABLES:
+                for table, prepared in _copied_members(zf, members, work):
                     info = members.tables[table]
-                    prepared = copy_member(zf, info, table, work / f"{table}.txt")
                     mapping = map_header(table, quarter, info.filename, prepared.header)
                     fr = _load_file(con, quarter, prepared, mapping)
                     prepared.path.unlink()

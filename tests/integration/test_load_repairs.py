@@ -92,3 +92,19 @@ def test_missing_table_and_unknown_column_fail_loudly(tmp_path):
             dst.writestr(info, data)
     with pytest.raises(LoadError, match=r"2016Q3 .*REAC16Q3.*'new_col'"):
         load.load(settings, [load.local_zip(patched)])
+
+
+def test_a_line_longer_than_the_csv_readers_limit_is_still_loaded(tmp_path):
+    """DuckDB's CSV reader skips a line over its 2 MB limit; the loader notices the missing row and reloads the
+    file on the exact (whole-line) path, so the row is neither lost nor doubled."""
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    long_name = "X" * 3_000_000
+    rows = {"demo": [_demo(8000001, 6000011), _demo(8000002, 6000012)],
+            "drug": [_drug(8000001, 1001, "TYLENOL"), _drug(8000002, 1002, long_name), _drug(8000002, 1003, "ASPIRIN")]}
+    z = write_quarter_zip(tmp_path, Q, rows)
+    (result,) = load.load(settings, [load.local_zip(z)])
+    drug = next(f for f in result.files if f.table == "drug")
+    assert (drug.rows_read, drug.rows_loaded, drug.rows_inserted) == (3, 3, 3)
+    con = load.connect(settings)
+    assert con.execute("SELECT drug_seq, length(drugname) FROM drug_all ORDER BY drug_seq").fetchall() == [
+        (1001, 7), (1002, 3_000_000), (1003, 7)]
