@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +19,28 @@ class Run:
     stderr: str
 
 
-def run(argv: list[str], *, stdout_to: Path | None = None, env: dict | None = None) -> Run:
+class TimedOut(RuntimeError):
+    """The child ran past its time limit and was killed."""
+
+
+def run(argv: list[str], *, stdout_to: Path | None = None, env: dict | None = None, timeout: float | None = None) -> Run:
     """argv run without a shell; stdout to a file (or discarded), stderr kept. Peak RSS is the child's
     ru_maxrss from wait4 (its largest resident set, threads included)."""
     out = stdout_to.open("wb") if stdout_to else subprocess.DEVNULL
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        if timer:
+            timer.start()
         stderr = proc.stderr.read().decode("utf-8", errors="replace")
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
+        if timer:
+            timer.cancel()
+            if timer.finished.is_set() and proc.returncode != 0:
+                raise TimedOut(f"{' '.join(map(str, argv[:6]))} ... killed after {timeout:.0f} s")
     finally:
         if stdout_to:
             out.close()

@@ -42,7 +42,8 @@ def faers_command() -> tuple[list[str], dict | None]:
     src = os.environ.get("BENCH_FAERS_SRC")
     if not src:
         return [FAERS], None
-    return [PYTHON, "-m", "faers.cli"], {**os.environ, "PYTHONPATH": src}
+    # -P: without it `python -m` puts the current directory (this checkout) ahead of PYTHONPATH
+    return [PYTHON, "-P", "-m", "faers.cli"], {**os.environ, "PYTHONPATH": src}
 
 
 def faers_load(db: Path, zips: list[Path]) -> measure.Run:

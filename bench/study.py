@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ def view_costs(db: Path) -> dict:
     from faers.load import USER_VIEWS
 
     con = duckdb.connect(str(db), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     out = {}
     try:
         for view in USER_VIEWS:
@@ -24,6 +26,9 @@ def view_costs(db: Path) -> dict:
     finally:
         con.close()
     return out
+
+
+STUDY_TIMEOUT_S = float(os.environ.get("BENCH_STUDY_TIMEOUT", "150"))
 
 
 def bench_study(db: Path) -> dict:
@@ -44,10 +49,16 @@ def bench_study(db: Path) -> dict:
         times, rss = [], []
         try:
             for i in range(runs()):
-                say(f"study: faers {' '.join(args[:2])} run {i + 1}/{runs()}")
-                r = measure.run([*base, *args], env=env)
+                say(f"study: faers {' '.join(args[:2])} run {i + 1}/{runs()} (time limit {STUDY_TIMEOUT_S:.0f} s)")
+                r = measure.run([*base, *args], env=env, timeout=STUDY_TIMEOUT_S)
                 times.append(r.seconds)
                 rss.append(r.peak_rss_mb)
+        except measure.TimedOut as exc:
+            out[name] = {"timed_out_after_s": STUDY_TIMEOUT_S}
+            met = "**no**" if name == "report" else ""
+            rows.append((f"5. faers {args[0]}{' --all' if name == 'signals_all' else ''} (history DB)",
+                         f"> {STUDY_TIMEOUT_S:.0f} s (killed)", str(exc)[:80], "", "≤ 30 s" if name == "report" else "", met))
+            continue
         except RuntimeError as exc:
             out[name] = {"skipped": str(exc).splitlines()[-1][:300]}
             rows.append((f"5. faers {args[0]}{' --all' if name == 'signals_all' else ''}", "not run", out[name]["skipped"], "", "", ""))
