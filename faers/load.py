@@ -295,6 +295,31 @@ def _copied_members(zf: zipfile.ZipFile, members: QuarterMembers, work: Path) ->
             pending.cancel()  # on an error the pool's exit waits for a copy already running
 
 
+def _keep_one_demo_row_per_report(con: duckdb.DuckDBPyConnection, quarter: Quarter, fr: FileResult) -> None:
+    """DEMO has one row per report; a second row with the same primaryid in one quarter is reported, not kept,
+    so that every view can join on (primaryid, quarter) without a costly DISTINCT."""
+    extra = con.execute(
+        "SELECT primaryid, count(*) - 1 FROM demo_all WHERE quarter = ? GROUP BY primaryid HAVING count(*) > 1",
+        [str(quarter)],
+    ).fetchall()
+    if not extra:
+        return
+    con.execute(
+        "DELETE FROM demo_all WHERE quarter = ? AND rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER "
+        "(PARTITION BY primaryid ORDER BY rowid) AS k FROM demo_all WHERE quarter = ?) WHERE k > 1)",
+        [str(quarter), str(quarter)],
+    )
+    con.executemany(
+        "INSERT INTO load_rejects VALUES (?, ?, NULL, ?, ?)",
+        [[str(quarter), fr.member, f"duplicate DEMO row for report {pid}: the first one is kept", str(pid)]
+         for pid, n in extra for _ in range(n)],
+    )
+    dropped = sum(n for _, n in extra)
+    fr.rows_loaded -= dropped
+    fr.rows_rejected += dropped
+    fr.rows_inserted -= dropped
+
+
 def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Path, sha256: str, tmp_dir: Path) -> QuarterResult:
     """Replace one quarter's rows atomically: all seven tables and its deleted cases, or nothing."""
     started = dt.datetime.now()
@@ -315,6 +340,8 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
                     info = members.tables[table]
                     mapping = map_header(table, quarter, info.filename, prepared.header)
                     fr = _load_file(con, quarter, prepared, mapping)
+                    if table == "demo":
+                        _keep_one_demo_row_per_report(con, quarter, fr)
                     prepared.path.unlink()
                     result.files.append(fr)
                     con.execute(

@@ -4,9 +4,13 @@ WITH selected AS (
     SELECT primaryid, quarter FROM case_selected
 ),
 demo AS (
-    SELECT DISTINCT ON (d.primaryid) d.*
+    -- The loader keeps one DEMO row per (primaryid, quarter), so this join yields one row per report.
+    SELECT d.*
     FROM demo_all d
     SEMI JOIN selected s ON d.primaryid = s.primaryid AND d.quarter = s.quarter
+),
+countries AS (
+    SELECT name, iso2 FROM ref_countries
 ),
 final AS (
     SELECT
@@ -28,15 +32,11 @@ final AS (
         upper(trim(d.age_grp)) AS age_grp,
         CASE upper(trim(d.sex)) WHEN 'M' THEN 'M' WHEN 'F' THEN 'F' WHEN 'UNK' THEN 'UNK' WHEN 'NS' THEN 'UNK' END AS sex,
         faers_weight_kg(d.wt, d.wt_cod) AS wt_kg,
-        CASE
-            WHEN length(trim(d.reporter_country)) = 2 THEN upper(trim(d.reporter_country))
-            ELSE (SELECT iso2 FROM ref_countries r WHERE r.name = upper(trim(d.reporter_country)))
-        END AS reporter_country,
+        CASE WHEN length(trim(d.reporter_country)) = 2 THEN upper(trim(d.reporter_country)) ELSE rc.iso2 END
+            AS reporter_country,
         d.reporter_country AS reporter_country_raw,
-        CASE
-            WHEN length(trim(d.occr_country)) = 2 THEN upper(trim(d.occr_country))
-            ELSE (SELECT iso2 FROM ref_countries r WHERE r.name = upper(trim(d.occr_country)))
-        END AS occr_country,
+        CASE WHEN length(trim(d.occr_country)) = 2 THEN upper(trim(d.occr_country)) ELSE oc.iso2 END
+            AS occr_country,
         upper(trim(d.occp_cod)) AS occp_cod,
         upper(trim(d.rept_cod)) AS rept_cod,
         d.mfr_sndr,
@@ -46,5 +46,7 @@ final AS (
         d.e_sub,
         d.to_mfr
     FROM demo d
+    LEFT JOIN countries rc ON rc.name = upper(trim(d.reporter_country))
+    LEFT JOIN countries oc ON oc.name = upper(trim(d.occr_country))
 )
 SELECT * FROM final;

@@ -1,10 +1,10 @@
--- outcomes: outcomes of each deduplicated report.
+-- outcomes: outcomes of each deduplicated report; lines as FDA published them (exact duplicate lines included: count DISTINCT primaryid).
 CREATE OR REPLACE VIEW outcomes AS
 WITH selected AS (
     SELECT primaryid, quarter, caseid FROM case_selected
 ),
 final AS (
-    SELECT DISTINCT x.primaryid, s.caseid, x.quarter, x.outc_cod
+    SELECT x.primaryid, s.caseid, x.quarter, x.outc_cod
     FROM outc_all x
     JOIN selected s ON x.primaryid = s.primaryid AND x.quarter = s.quarter
 )

@@ -1,10 +1,10 @@
--- therapies: therapy dates per drug of each deduplicated report (exact duplicate lines removed).
+-- therapies: therapy dates per drug of each deduplicated report; lines as FDA published them (exact duplicate lines included: count DISTINCT primaryid).
 CREATE OR REPLACE VIEW therapies AS
 WITH selected AS (
     SELECT primaryid, quarter, caseid FROM case_selected
 ),
 final AS (
-    SELECT DISTINCT
+    SELECT
         x.primaryid, s.caseid, x.quarter, x.dsg_drug_seq,
         faers_date(x.start_dt) AS start_dt,
         faers_date_precision(x.start_dt) AS start_dt_precision,

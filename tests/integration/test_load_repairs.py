@@ -108,3 +108,19 @@ def test_a_line_longer_than_the_csv_readers_limit_is_still_loaded(tmp_path):
     con = load.connect(settings)
     assert con.execute("SELECT drug_seq, length(drugname) FROM drug_all ORDER BY drug_seq").fetchall() == [
         (1001, 7), (1002, 3_000_000), (1003, 7)]
+
+
+def test_duplicate_demo_row_is_reported_and_reports_stay_unique(tmp_path):
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    demo = [{"primaryid": "50000011", "caseid": "5000001", "caseversion": "1", "fda_dt": "20200101"},
+            {"primaryid": "50000011", "caseid": "5000001", "caseversion": "1", "fda_dt": "20200101"},
+            {"primaryid": "50000021", "caseid": "5000002", "caseversion": "1", "fda_dt": "20200101"}]
+    z = write_quarter_zip(tmp_path, Quarter(2020, 1), {"demo": demo, "reac": [
+        {"primaryid": "50000011", "caseid": "5000001", "pt": "Nausea"}]})
+    (result,) = load.load(settings, [load.local_zip(z)])
+    demo_file = next(f for f in result.files if f.table == "demo")
+    assert (demo_file.rows_read, demo_file.rows_loaded, demo_file.rows_rejected, demo_file.rows_inserted) == (3, 2, 1, 2)
+    con = load.connect(settings)
+    assert con.execute("SELECT count(*), count(DISTINCT primaryid) FROM cases").fetchone() == (2, 2)
+    assert con.execute("SELECT count(*) FROM reactions").fetchone()[0] == 1
+    assert con.execute("SELECT reason FROM load_rejects").fetchone()[0].startswith("duplicate DEMO row for report 50000011")
