@@ -188,14 +188,18 @@ def _line_pattern(table: str, mapping: dict[str, str | None], prepared: Prepared
 
 
 def _well_formed_columns(table: str, mapping: dict[str, str | None], prepared: PreparedFile) -> str:
-    """The same test as _line_pattern on a line DuckDB's CSV reader split into exactly n columns c1..cn
-    (lines with another field count never reach it): digits in the id fields, an empty trailing field.
-    Empty fields arrive as NULL. Only the short id fields see a regex, never the whole line."""
+    """The same test as _line_pattern on a line DuckDB's CSV reader split into columns c1..c(n+1): exactly n
+    fields (c_n present, the sentinel c_(n+1) absent), digits in the id fields, an empty trailing field.
+
+    Empty fields arrive as '' and absent ones as NULL (see _field_scan), so a line with one field too many whose
+    extra field is empty — a '$' inside a value — is not silently read as a shifted row. Only the short id
+    fields see a regex, never the whole line."""
+    n = prepared.n_fields
     key, numeric = _id_fields(table, mapping, prepared)
-    checks = [f"regexp_full_match(c{key + 1}, ' *\\d+ *')"]
-    checks += [f"(c{i + 1} IS NULL OR regexp_full_match(c{i + 1}, ' *\\d* *'))" for i in sorted(numeric)]
-    if prepared.n_fields == len(prepared.header) + 1:
-        checks.append(f"c{prepared.n_fields} IS NULL")
+    checks = [f"c{n} IS NOT NULL", f"c{n + 1} IS NULL", f"regexp_full_match(c{key + 1}, ' *\\d+ *')"]
+    checks += [f"regexp_full_match(c{i + 1}, ' *\\d* *')" for i in sorted(numeric)]
+    if n == len(prepared.header) + 1:
+        checks.append(f"c{n} = ''")
     return " AND ".join(checks)
 
 
@@ -205,11 +209,15 @@ _LINE_SCAN = ("read_csv(?, delim='\x01', quote='', escape='', header=false, new_
 
 
 def _field_scan(n_fields: int) -> str:
-    """Every line split on '$' by DuckDB's CSV reader into n VARCHAR columns; lines with another field count
-    (or a blank line) are skipped, not loaded: the line pass finds them for the repair step."""
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n_fields + 1))
+    """Every line split on '$' by DuckDB's CSV reader into n VARCHAR columns plus a sentinel column.
+
+    DuckDB silently drops empty fields beyond the declared columns, so the sentinel (and NULL padding of short
+    lines, with a NULL marker that never occurs in the cleaned file) is what tells a line of n fields from one
+    of n+1 with an empty last field. Lines with more fields (or a blank line) are skipped, not loaded: the line
+    pass finds them for the repair step."""
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n_fields + 2))
     return ("read_csv(?, delim='$', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
-            f"columns={{{columns}}}, ignore_errors=true)")
+            f"columns={{{columns}}}, null_padding=true, nullstr='\x02', ignore_errors=true)")
 
 
 def _load_file(

@@ -124,3 +124,23 @@ def test_duplicate_demo_row_is_reported_and_reports_stay_unique(tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT primaryid) FROM cases").fetchone() == (2, 2)
     assert con.execute("SELECT count(*) FROM reactions").fetchone()[0] == 1
     assert con.execute("SELECT reason FROM load_rejects").fetchone()[0].startswith("duplicate DEMO row for report 50000011")
+
+
+@pytest.mark.parametrize("quarter,good,line", [
+    # modern file: one field too many whose extra field is empty ('$' inside a value, last column empty)
+    (Quarter(2020, 1), b"11$1$Fever$", b"11$1$Nau$sea$"),
+    # legacy file (undeclared trailing '$'): a '$' inside a value of a row whose last column is empty
+    (Quarter(2011, 1), b"11$FEVER$", b"11$NAU$SEA$"),
+])
+def test_a_line_with_one_empty_field_too_many_is_not_loaded_shifted(tmp_path, quarter, good, line):
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    key = "isr" if quarter.era == "legacy" else "primaryid"
+    z = write_quarter_zip(tmp_path, quarter, {"demo": [{key: "11", "caseid": "1", "case": "1"}]},
+                          raw_lines={"reac": [good, good, line]})
+    (result,) = load.load(settings, [load.local_zip(z)])
+    reac = next(f for f in result.files if f.table == "reac")
+    assert (reac.rows_read, reac.rows_loaded, reac.rows_rejected, reac.rows_inserted) == (3, 2, 1, 2)
+    con = load.connect(settings)
+    assert {pt.upper() for (pt,) in con.execute("SELECT pt FROM reac_all").fetchall()} == {"FEVER"}
+    (line_no, raw) = con.execute("SELECT line, raw FROM load_rejects").fetchone()
+    assert (line_no, raw) == (4, line.decode())
