@@ -85,6 +85,26 @@ def data_lines(body: bytes) -> int:
     return rest.count(b"\n") + (1 if rest.rsplit(b"\n", 1)[-1].strip(b"\r") else 0)
 
 
+def well_formed_records(body: bytes, n: int) -> set[tuple[str, str]]:
+    """(primaryid, pt) of every REAC line, or pair of adjacent lines joined, that splits into n fields —
+    decoded and cleaned as FDA's files should be (UTF-8 else latin-1; CR and control bytes dropped)."""
+    control = bytes([*range(0, 9), 11, 12, *range(13, 32), 127])
+    texts = []
+    for raw in body.removeprefix(b"\xef\xbb\xbf").split(b"\n")[1:]:
+        raw = raw.translate(None, control)
+        try:
+            texts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            texts.append(raw.decode("latin-1"))
+    out = set()
+    for i, text in enumerate(texts):
+        for candidate in (text, text + texts[i + 1] if i + 1 < len(texts) else None):
+            fields = None if candidate is None else candidate.split("$")
+            if fields and len(fields) == n and fields[0].strip().isdigit():
+                out.add((str(int(fields[0].strip())), fields[2]))
+    return out
+
+
 def fuzz_one(con, tmp_path, members, data):
     files = dict(members)
     for _ in range(data.draw(st.integers(1, 3))):
@@ -118,6 +138,12 @@ def fuzz_one(con, tmp_path, members, data):
         assert in_table == inserted
         assert con.execute("SELECT count(*) FROM load_rejects WHERE quarter = '2017Q2' AND member = ?",
                            [member]).fetchone()[0] == rejected
+    # Values, not just counts: every loaded reaction is the (primaryid, pt) of an input line (or of two adjacent
+    # lines joined) with exactly the header's field count — a row shifted by a stray '$' is never loaded.
+    header_fields = len(files["reac"].split(b"\n", 1)[0].rstrip(b"\r$").split(b"$"))
+    allowed = well_formed_records(files["reac"], header_fields)
+    loaded = con.execute("SELECT primaryid, coalesce(pt, '') FROM reac_all WHERE quarter = '2017Q2'").fetchall()
+    assert all((str(pid), pt) in allowed for pid, pt in loaded), [r for r in loaded if (str(r[0]), r[1]) not in allowed]
 
 
 FUZZ = dict(derandomize=True, database=None, deadline=20_000,
