@@ -137,8 +137,9 @@ def ic_gamma_interval(a, e, level=0.95):
     """
     a, e = _floats(a, e)
     tail = (1 - level) / 2
-    lower = special.gammaincinv(a + 0.5, tail) / (e + 0.5)
-    upper = special.gammainccinv(a + 0.5, tail) / (e + 0.5)
+    # the quantiles of Gamma(a + 1/2, 1) depend on a alone: one evaluation per distinct count
+    lower = mgps.per_distinct(special.gammaincinv, a + 0.5, tail) / (e + 0.5)
+    upper = mgps.per_distinct(special.gammainccinv, a + 0.5, tail) / (e + 0.5)
     return np.log2(lower), np.log2(upper)
 
 
@@ -159,11 +160,22 @@ def ic_gould(a, b, c, d, z=Z95):
     r1 = 1 + a
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = n - a - 1 + (n + 2) ** 2 / (q1 * p1)
-    psi, tri = special.digamma, special.polygamma
-    mean = (psi(r1) - psi(r1 + r2) - (psi(p1) - psi(p1 + p2) + psi(q1) - psi(q1 + q2))) / math.log(2)
-    var = (tri(1, r1) - tri(1, r1 + r2) + tri(1, p1) - tri(1, p1 + p2) + tri(1, q1) - tri(1, q1 + q2)) / math.log(2) ** 2
+    # r1 = 1 + a, p1 + p2 = q1 + q2 = N + 2 and the margins p1, q1 repeat across pairs: evaluate the
+    # digamma and trigamma once per distinct value (exact), only r1 + r2 is new for every pair
+    def psi(x):
+        return mgps.per_distinct(special.digamma, x)
+
+    def tri(x):
+        return mgps.per_distinct(_trigamma, x)
+
+    mean = (psi(r1) - special.digamma(r1 + r2) - (psi(p1) - psi(p1 + p2) + psi(q1) - psi(q1 + q2))) / math.log(2)
+    var = (tri(r1) - _trigamma(r1 + r2) + tri(p1) - tri(p1 + p2) + tri(q1) - tri(q1 + q2)) / math.log(2) ** 2
     sd = np.sqrt(var)
     return mean, var, mean - z * sd, mean + z * sd
+
+
+def _trigamma(x):
+    return special.polygamma(1, x)
 
 
 # --- Fisher's exact test --------------------------------------------------------------------------
