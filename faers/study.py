@@ -48,6 +48,7 @@ class Study:
     rule: str = ""
     through: str = ""
     roles: str = ""
+    versions_ready: bool = False  # the vocabulary views are materialised over every report version
     timings: dict[str, float] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -117,14 +118,35 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     from faers.load import DEDUP_RULES as LOADER_RULES
 
     con = study.con
+    if not study.versions_ready:
+        _materialise_versions(con)
+        study.versions_ready = True
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
     _ddl(con, LOADER_RULES[rule])  # creates memory.main.case_selected from the shadowed inputs
     _ddl(con, "study_case_selected")
+    for name in VERSIONED_VIEWS.values():
+        _ddl(con, f"study_{name}")
     for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
+
+
+# The vocabulary views the study reads, each materialised once per run over every report version
+# (study_<key>_versions), then shadowed per selection by its rows of the selected (primaryid, quarter)s: the
+# sensitivity sweep's selections then cost a join of small tables, not a pass of the database's drug,
+# reaction and indication lines with their string normalisation.
+VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "event_group_reactions",
+                   "indication_group": "indication_group_rows"}
+
+
+def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialise VERSIONED_VIEWS over every report version (case_selected briefly holds them all); must run
+    before any per-selection shadow exists, as the shadows hide the views."""
+    _ddl(con, "study_case_all_versions")
+    for key in VERSIONED_VIEWS:
+        _ddl(con, f"study_{key}_versions")
 
 
 def expose(study: Study, roles: str) -> None:
