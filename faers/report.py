@@ -57,12 +57,12 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         onset_rows, onset_df = study.time_to_onset(st)
         timeline_df = study.timeline(st, comparator)
         main_tables = study.run_tables(st, st.rule, through_q, roles, comparator)
-        published_df = study.published_vs_computed(st, main_tables, roles, comparator)
-        provenance = _provenance(st)
         rule = st.db_rule
-        study.select(st, rule, through_q)  # published_vs_computed may have moved the selection
+        # counted before published_vs_computed moves the selection to the sources' cutoffs
         row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
                       "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
+        published_df = study.published_vs_computed(st, main_tables, roles, comparator)
+        provenance = _provenance(st)
         sensitivity_df = study.sensitivity(st) if sensitivity else pl.DataFrame()
     finally:
         st.close()

@@ -128,7 +128,8 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     _ddl(con, "study_case_selected")
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
-    for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups"):
+    for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups",
+                 "study_indication_population"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
 
@@ -147,6 +148,8 @@ def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
     _ddl(con, "study_case_all_versions")
     for key in VERSIONED_VIEWS:
         _ddl(con, f"study_{key}_versions")
+    _ddl(con, "study_case_first_quarters")
+    _ddl(con, "study_indication_group_bits")
 
 
 def expose(study: Study, roles: str) -> None:
