@@ -57,13 +57,22 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         onset_rows, onset_df = study.time_to_onset(st)
         timeline_df = study.timeline(st, comparator)
         main_tables = study.run_tables(st, st.rule, through_q, roles, comparator)
-        published_df = study.published_vs_computed(st, main_tables, roles, comparator)
-        provenance = _provenance(st)
         rule = st.db_rule
-        study.select(st, rule, through_q)  # published_vs_computed may have moved the selection
+        # counted before the sweep and published_vs_computed move the selection
         row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
                       "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
-        sensitivity_df = study.sensitivity(st) if sensitivity else pl.DataFrame()
+        # the sweep starts at the main selection and, where its selections are the published sources'
+        # cutoffs, takes their tables there, so each selection is built once
+        tables_at: dict[str, dict] = {}
+        wanted = study.published_cutoffs(st)
+
+        def take_published(sel_rule: str, sel_through: str) -> None:
+            if sel_rule == rule and sel_through in wanted and sel_through not in tables_at:
+                tables_at[sel_through] = study.run_tables(st, sel_rule, sel_through, roles, comparator)
+
+        sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
+        published_df = study.published_vs_computed(st, main_tables, roles, comparator, tables_at)
+        provenance = _provenance(st)
     finally:
         st.close()
 

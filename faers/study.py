@@ -48,6 +48,7 @@ class Study:
     rule: str = ""
     through: str = ""
     roles: str = ""
+    versions_ready: bool = False  # the vocabulary views are materialised over every report version
     timings: dict[str, float] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -117,14 +118,38 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     from faers.load import DEDUP_RULES as LOADER_RULES
 
     con = study.con
+    if not study.versions_ready:
+        _materialise_versions(con)
+        study.versions_ready = True
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
     _ddl(con, LOADER_RULES[rule])  # creates memory.main.case_selected from the shadowed inputs
     _ddl(con, "study_case_selected")
-    for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups"):
+    for name in VERSIONED_VIEWS.values():
+        _ddl(con, f"study_{name}")
+    for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups",
+                 "study_indication_population"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
+
+
+# The vocabulary views the study reads, each materialised once per run over every report version
+# (study_<key>_versions), then shadowed per selection by its rows of the selected (primaryid, quarter)s: the
+# sensitivity sweep's selections then cost a join of small tables, not a pass of the database's drug,
+# reaction and indication lines with their string normalisation.
+VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "event_group_reactions",
+                   "indication_group": "indication_group_rows"}
+
+
+def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialise VERSIONED_VIEWS over every report version (case_selected briefly holds them all); must run
+    before any per-selection shadow exists, as the shadows hide the views."""
+    _ddl(con, "study_case_all_versions")
+    for key in VERSIONED_VIEWS:
+        _ddl(con, f"study_{key}_versions")
+    _ddl(con, "study_case_first_quarters")
+    _ddl(con, "study_indication_group_bits")
 
 
 def expose(study: Study, roles: str) -> None:
@@ -279,26 +304,34 @@ def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
     return out
 
 
-def sensitivity(study: Study, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, roles=tuple(ROLE_SETTINGS)) -> pl.DataFrame:
+def sensitivity(study: Study, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, roles=tuple(ROLE_SETTINGS),
+                at_selection: Callable[[str, str], None] | None = None) -> pl.DataFrame:
     """Headline numbers for every roles x dedup rule x cutoff x comparator, with the distance to the paper's
-    12,394 CAR T / 536 SPM reports. Restores nothing: callers re-select afterwards."""
-    rows = []
-    for rule in rules:
-        for cutoff in cutoffs:
-            through = resolve_cutoff(study, cutoff)
-            note = None
-            if through > study.loaded[-1]:
-                note = f"cutoff after the last loaded quarter {study.loaded[-1]}: same data as latest"
-            elif through < study.loaded[0]:
-                note = f"cutoff before the first loaded quarter {study.loaded[0]}: no reports"
-            select(study, rule, through)
-            for role in roles:
-                expose(study, role)
-                numbers = headline(study, signal_counts(study, ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")))
-                for comparator, values in numbers.items():
-                    rows.append({"roles": role, "dedup_rule": rule, "cutoff": cutoff, "through": through,
-                                 "comparator": comparator, **values, "note": note})
-    df = pl.DataFrame(rows, infer_schema_length=None)
+    12,394 CAR T / 536 SPM reports. The current selection is visited first (a selection is the costly part)
+    and `at_selection(rule, through)`, when given, runs at each selection before its rows are counted, so a
+    caller can take other tables there without selecting again. Restores nothing: callers re-select
+    afterwards."""
+    settings = [(rule, cutoff, resolve_cutoff(study, cutoff)) for rule in rules for cutoff in cutoffs]
+    visits = sorted(range(len(settings)), key=lambda i: settings[i][0::2] != (study.rule, study.through))
+    rows_of: dict[int, list[dict]] = {}
+    for i in visits:
+        rule, cutoff, through = settings[i]
+        note = None
+        if through > study.loaded[-1]:
+            note = f"cutoff after the last loaded quarter {study.loaded[-1]}: same data as latest"
+        elif through < study.loaded[0]:
+            note = f"cutoff before the first loaded quarter {study.loaded[0]}: no reports"
+        select(study, rule, through)
+        if at_selection is not None:
+            at_selection(rule, through)
+        rows_of[i] = []
+        for role in roles:
+            expose(study, role)
+            numbers = headline(study, signal_counts(study, ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")))
+            for comparator, values in numbers.items():
+                rows_of[i].append({"roles": role, "dedup_rule": rule, "cutoff": cutoff, "through": through,
+                                   "comparator": comparator, **values, "note": note})
+    df = pl.DataFrame([row for i in range(len(settings)) for row in rows_of[i]], infer_schema_length=None)
     distance = ((pl.col("car_t_reports") - 12394).abs() / 12394 + (pl.col("spm_reports") - 536).abs() / 536)
     return df.with_columns(distance.round(4).alias("distance_to_published"))
 
@@ -401,20 +434,29 @@ def _computed_value(source_tables: dict, item: str, metric: str):
     return None, "not computed"
 
 
-def published_vs_computed(study: Study, main_tables: dict, roles: str, comparator: str) -> pl.DataFrame:
-    """Every published number beside ours: Elsallab from the main run, the others at their own cutoff."""
-    per_cutoff: dict[str | None, dict] = {None: main_tables}
+def published_cutoffs(study: Study) -> set[str]:
+    """The quarters (resolved) the published sources other than Elsallab are compared at."""
+    return {resolve_cutoff(study, cutoff) for cutoff, _ in SOURCE_SETTINGS.values() if cutoff is not None}
+
+
+def published_vs_computed(study: Study, main_tables: dict, roles: str, comparator: str,
+                          tables_at: dict[str, dict] | None = None) -> pl.DataFrame:
+    """Every published number beside ours: Elsallab from the main run, the others at their own cutoff.
+    tables_at: run_tables results already taken, by resolved cutoff quarter (same rule, roles, comparator)."""
+    per_cutoff: dict[str | None, dict] = {None: main_tables, **(tables_at or {})}
+    rule = main_tables["rule"]
     rows = []
     for source, item, metric, published, unit in PUBLISHED:
         cutoff, caveat = SOURCE_SETTINGS.get(source, (None, None))
         if source == ELSALLAB or cutoff is None:
             tables = main_tables
-            setting = f"roles {roles}, dedup {study.rule}, through {main_tables['through']}, comparator {comparator}"
+            setting = f"roles {roles}, dedup {rule}, through {main_tables['through']}, comparator {comparator}"
         else:
+            cutoff = resolve_cutoff(study, cutoff)
             if cutoff not in per_cutoff:
-                per_cutoff[cutoff] = run_tables(study, study.rule, cutoff, roles, comparator)
+                per_cutoff[cutoff] = run_tables(study, rule, cutoff, roles, comparator)
             tables = per_cutoff[cutoff]
-            setting = f"roles {roles}, dedup {study.rule}, through {tables['through']}, comparator {comparator}"
+            setting = f"roles {roles}, dedup {rule}, through {tables['through']}, comparator {comparator}"
         computed, why = (None, caveat) if source.startswith("Berg") else _computed_value(tables, item, metric)
         diff = None if computed is None else round(float(computed) - float(published), 3)
         rows.append({"source": source, "item": item, "metric": metric, "unit": unit, "published": float(published),
@@ -442,6 +484,7 @@ def run_tables(study: Study, rule: str, through: str | None, roles: str, compara
             if k in ("car_t_reports", "spm_reports", "spm_pct") and v is not None}
     summ["neoplasm_soc_reports"] = neoplasm or None
     return {
+        "rule": study.rule,
         "through": study.through,
         "summary": summ,
         "products": products(counts),

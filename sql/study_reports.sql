@@ -3,12 +3,9 @@ CREATE OR REPLACE TEMP TABLE study_reports AS
 WITH selected AS (
     SELECT primaryid, caseid FROM case_selected
 ),
-versions AS (
-    SELECT coalesce(caseid, primaryid) AS caseid, min(quarter) AS first_quarter FROM demo_all GROUP BY 1
-),
 final AS (
     SELECT s.primaryid, v.first_quarter
     FROM selected s
-    JOIN versions v ON v.caseid = coalesce(s.caseid, s.primaryid)
+    JOIN study_case_first_quarters v ON v.caseid = coalesce(s.caseid, s.primaryid)
 )
 SELECT * FROM final;

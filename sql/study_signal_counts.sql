@@ -2,7 +2,8 @@
 -- a = exposed & event, b = exposed & no event, c = comparator & event, d = comparator & no event.
 -- Exposed: the report names the product in the chosen roles (study_exposed); 'all_car_t' = any product.
 -- Comparators never contain a report that names the product in any role:
---   indication: reports naming no CAR T product at all with an indication in the product's indication groups;
+--   indication: reports naming no CAR T product at all with an indication in the product's indication groups
+--   (study_indication_population);
 --   all: every other report in the database; class: reports exposed to another CAR T product.
 -- $groups: event groups (list); $as_of: only reports whose case first reached FAERS by this quarter.
 WITH reports AS (
@@ -29,17 +30,14 @@ named AS (
     UNION
     SELECT DISTINCT d.primaryid, 'all_car_t' FROM study_car_t_drugs d SEMI JOIN reports r USING (primaryid)
 ),
-product_indications AS (
-    SELECT product, indication_group FROM vocab_product_indications
-    UNION
-    SELECT 'all_car_t', indication_group FROM vocab_product_indications
-),
 indication_population AS (
-    SELECT DISTINCT i.primaryid, p.product
-    FROM study_indication_groups i
-    JOIN product_indications p ON p.indication_group = i.indication_group
-    SEMI JOIN reports r ON r.primaryid = i.primaryid
-    ANTI JOIN study_car_t_drugs d ON d.primaryid = i.primaryid
+    SELECT primaryid, group_set FROM study_indication_population WHERE first_quarter <= CAST($as_of AS VARCHAR)
+),
+-- the products each set of indication groups is a comparator for
+group_set_products AS (
+    SELECT DISTINCT s.group_set, b.product
+    FROM (SELECT DISTINCT group_set FROM indication_population) s
+    JOIN study_indication_group_bits b ON s.group_set & b.bit <> 0
 ),
 class_population AS (
     SELECT DISTINCT x.primaryid, p.product
@@ -49,16 +47,38 @@ class_population AS (
 ),
 populations AS (
     SELECT primaryid, product, 'exposed' AS population FROM exposed
-    UNION ALL SELECT primaryid, product, 'indication' FROM indication_population
     UNION ALL SELECT primaryid, product, 'class' FROM class_population
     UNION ALL SELECT primaryid, product, 'named' FROM named
 ),
-counts AS (
-    SELECT p.population, p.product, g.event_group, count(*) AS reports, count(e.primaryid) AS with_event
-    FROM populations p
-    CROSS JOIN event_groups g
-    LEFT JOIN events e ON e.primaryid = p.primaryid AND e.event_group = g.event_group
+-- sizes and event counts apart: the populations (the indication one has ~10^6 reports at full scale) are joined
+-- only with the reports that have an event, never multiplied by the number of event groups
+-- the indication population is counted per set of indication groups first (few sets), then per product
+population_sizes AS (
+    SELECT population, product, count(*) AS reports FROM populations GROUP BY ALL
+    UNION ALL
+    SELECT 'indication', p.product, sum(s.reports)
+    FROM (SELECT group_set, count(*) AS reports FROM indication_population GROUP BY ALL) s
+    JOIN group_set_products p ON p.group_set = s.group_set
     GROUP BY ALL
+),
+population_events AS (
+    SELECT p.population, p.product, e.event_group, count(*) AS with_event
+    FROM populations p
+    JOIN events e ON e.primaryid = p.primaryid
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'indication', p.product, s.event_group, sum(s.with_event)
+    FROM (SELECT i.group_set, e.event_group, count(*) AS with_event
+          FROM indication_population i JOIN events e ON e.primaryid = i.primaryid GROUP BY ALL) s
+    JOIN group_set_products p ON p.group_set = s.group_set
+    GROUP BY ALL
+),
+counts AS (
+    SELECT s.population, s.product, g.event_group, s.reports, coalesce(pe.with_event, 0) AS with_event
+    FROM population_sizes s
+    CROSS JOIN event_groups g
+    LEFT JOIN population_events pe
+      ON pe.population = s.population AND pe.product = s.product AND pe.event_group = g.event_group
 ),
 totals AS (
     SELECT g.event_group, (SELECT count(*) FROM reports) AS reports,

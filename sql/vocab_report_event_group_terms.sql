@@ -4,9 +4,7 @@
 -- that is in the report's treated-disease context (report_targets).
 create or replace view report_event_group_terms as
 with reaction_terms as (
-    select distinct primaryid, pt, lower(trim(pt)) as pt_key
-    from reactions
-    where pt is not null
+    select distinct primaryid, pt, pt_key from event_group_reactions
 ),
 candidates as (
     select r.primaryid, g.group_name, r.pt, r.pt_key

@@ -43,13 +43,20 @@ def install(con) -> None:
                'prod_ai' AS source
         FROM drugs""")
     con.execute("""
+        CREATE OR REPLACE VIEW event_group_reactions AS
+        SELECT DISTINCT r.primaryid, r.quarter, r.pt, lower(r.pt) AS pt_key
+        FROM reactions r SEMI JOIN vocab_event_groups g ON lower(r.pt) = lower(g.pt)""")
+    con.execute("""
         CREATE OR REPLACE VIEW report_event_group_terms AS
         SELECT DISTINCT r.primaryid, g.group_name, g.pt, CAST(NULL AS VARCHAR) AS excluded_reason
-        FROM reactions r JOIN vocab_event_groups g ON lower(r.pt) = lower(g.pt)""")
+        FROM event_group_reactions r JOIN vocab_event_groups g ON r.pt_key = lower(g.pt)""")
     con.execute("""
         CREATE OR REPLACE VIEW report_event_groups AS
         SELECT DISTINCT primaryid, group_name FROM report_event_group_terms""")
     con.execute("""
-        CREATE OR REPLACE VIEW report_indication_groups AS
-        SELECT DISTINCT i.primaryid, g.indication_group
+        CREATE OR REPLACE VIEW indication_group_rows AS
+        SELECT DISTINCT i.primaryid, i.quarter, g.indication_group
         FROM indications i JOIN vocab_indication_groups g ON lower(i.indi_pt) = lower(g.indi_pt)""")
+    con.execute("""
+        CREATE OR REPLACE VIEW report_indication_groups AS
+        SELECT DISTINCT primaryid, indication_group FROM indication_group_rows""")

@@ -40,8 +40,10 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
 VIEWS = (
     "drug_products",
     "drug_ingredients",
+    "indication_group_rows",
     "report_indication_groups",
     "report_targets",
+    "event_group_reactions",
     "report_event_group_terms",
     "report_event_groups",
     "contract_views",
