@@ -42,7 +42,7 @@ MAX_STATED_BYTES = 2 * 1024**3
 # FDA publishes the index on fis.fda.gov and historically served the zips from www.fda.gov.
 FDA_HOSTS = frozenset({"fis.fda.gov", "www.fda.gov"})
 
-USER_AGENT = f"faers/{__version__} (+https://github.com/faers-tool/faers; pharmacovigilance research)"
+USER_AGENT = f"faers/{__version__} (open-source FAERS loader; pharmacovigilance research)"
 INDEX_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
 
 

@@ -103,7 +103,7 @@ def test_downloads_listed_quarters_verified_with_manifest(site, fault_server, zi
         assert manifest[name]["url"] == fault_server.url(EXPORTS + name)
         assert manifest[name]["downloaded_at"].startswith("20")
     assert manifest["faers_ascii_2017q2.zip"]["quarter"] == "2017Q2"
-    assert fault_server.hits(EXPORTS + "faers_ascii_2017q2.zip")[0]["User-Agent"].startswith(f"faers/{__version__} (+")
+    assert fault_server.hits(EXPORTS + "faers_ascii_2017q2.zip")[0]["User-Agent"].startswith(f"faers/{__version__} (")
     local = local_quarters(site)
     assert [(str(q.quarter), q.path.name, q.sha256) for q in local] == [
         ("2004Q1", "aers_ascii_2004q1.zip", manifest["aers_ascii_2004q1.zip"]["sha256"]),
