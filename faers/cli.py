@@ -161,13 +161,13 @@ def quarters_command(ctx: typer.Context) -> None:
     """
     import polars as pl
 
-    from faers import download
+    from faers import download, pipeline
 
     s = settings(ctx)
     links = download.discover(s.index_url)
     for warning in links.warnings:
         err.print(f"warning: {warning}", highlight=False, soft_wrap=True)
-    rows = download.status_of(links, s)
+    rows = pipeline.quarter_status(links, s)
     table = pl.DataFrame(
         {
             "quarter": [str(link.quarter) for link, _ in rows],
@@ -356,11 +356,9 @@ def status_cmd(
     from faers import load
 
     con = load.connect(settings(ctx), read_only=True)
-    # Otherwise a missing table resolves to a same-named Python object (DuckDB replacement scans) and crashes.
-    con.execute("SET python_enable_replacements = false")
     try:
         df = load.status(con)
-        rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
+        rule = load.current_dedup_rule(con)
         total = con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
         pending = load.dedup_pending(con)
     except duckdb.CatalogException as exc:
@@ -377,7 +375,7 @@ def status_cmd(
     compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
                "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}")
-    out.print(f"{total:,} reports after deletions and dedup (rule: {rule[0] if rule else 'none yet'})")
+    out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
                   "and the views are out of date until `faers refresh` (or `faers load`) finishes", highlight=False)

@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import duckdb
 import requests
 
 from faers import locks
 from faers.discover import MAX_STATED_BYTES, USER_AGENT, QuarterLink, _origin, allowed_hosts, discover
-from faers.errors import ConfigError, DatabaseBusy, DownloadError
+from faers.errors import ConfigError, DownloadError
 from faers.paths import Settings
 from faers.quarters import Quarter, parse_optional
 
@@ -480,35 +479,3 @@ def _download_all(settings, chosen, session, workers, progress, retry) -> list[D
             for future in futures:
                 future.cancel()
             raise
-
-
-def status_of(links: list[QuarterLink], settings: Settings) -> list[tuple[QuarterLink, str]]:
-    """Each link with its local status: 'loaded' (in the database), 'downloaded' (verified zip) or 'missing'."""
-    downloaded = {local.quarter for local in local_quarters(settings)}
-    loaded = loaded_quarter_names(settings.db_path)
-    rows = []
-    for link in links:
-        if str(link.quarter) in loaded:
-            rows.append((link, "loaded"))
-        else:
-            rows.append((link, "downloaded" if link.quarter in downloaded else "missing"))
-    return rows
-
-
-def loaded_quarter_names(db_path: Path) -> set[str]:
-    """Quarters in the database's `loaded_quarters` table; empty if there is no database or table yet."""
-    if not db_path.is_file():
-        return set()
-    try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as exc:
-        # Typically a loader holds the write lock; a read-only look must not wait for or break it.
-        raise DatabaseBusy(f"cannot open {db_path} read-only to see which quarters are loaded ({exc}); "
-                           "rerun when the other faers process has finished") from exc
-    try:
-        rows = con.execute("select distinct quarter from loaded_quarters").fetchall()
-    except duckdb.CatalogException:
-        return set()
-    finally:
-        con.close()
-    return {str(row[0]) for row in rows}

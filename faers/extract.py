@@ -70,7 +70,6 @@ class Repair:
     rows: list[list[str]] = field(default_factory=list)  # repaired records, n_fields each
     lines_repaired: int = 0
     rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, raw text)
-    notes: list[str] = field(default_factory=list)
 
 
 # --- column maps (data) ------------------------------------------------------------------------------

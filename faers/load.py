@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import re
 import shutil
@@ -22,6 +21,8 @@ import duckdb
 import polars as pl
 
 from faers import __version__, locks, sqlfiles
+from faers.discover import QUARTER_ZIP_RE
+from faers.download import sha256_file
 from faers.errors import DatabaseBusy, FaersError, LoadError
 from faers.extract import (
     TABLES,
@@ -79,7 +80,7 @@ def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnec
         raise FaersError(f"no database at {settings.db_path}: run `faers refresh` (or `faers load`) first")
     settings.db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(settings.db_path), read_only=read_only)
+        con = duckdb.connect(str(settings.db_path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseBusy(
@@ -87,6 +88,10 @@ def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnec
                 "is running). Wait for it to finish and try again"
             ) from exc
         raise
+    # A table missing from a half-built database must be an error, not a same-named Python object found by
+    # DuckDB's replacement scans (frames are registered explicitly with con.register where needed).
+    con.execute("SET python_enable_replacements = false")
+    return con
 
 
 @contextlib.contextmanager
@@ -417,25 +422,24 @@ class LocalZip:
     sha256: str
 
 
-_ZIP_NAME_RE = re.compile(r"(?i)(?:f?aers)_ascii_(\d{4})q([1-4])\.zip$")
-
-
 def local_zip(path: Path) -> LocalZip:
     """Describe a zip named like FDA's (aers_ascii_2004q1.zip, faers_ascii_2023Q4.zip), hashing it."""
     path = Path(path)
-    m = _ZIP_NAME_RE.search(path.name)
-    if not m:
+    m = QUARTER_ZIP_RE.search(path.name)
+    if not m or m.end() != len(path.name):
         raise LoadError(f"{path}: not named like an FDA quarter zip (faers_ascii_YYYYqN.zip)")
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return LocalZip(Quarter(int(m.group(1)), int(m.group(2))), path, digest.hexdigest())
+    return LocalZip(Quarter(int(m.group(2)), int(m.group(3))), path, sha256_file(path))
 
 
 def mark_dedup_pending(con: duckdb.DuckDBPyConnection) -> None:
     if not dedup_pending(con):
         con.execute("INSERT INTO faers_settings VALUES ('dedup_pending', 'a quarter was loaded after the last dedup')")
+
+
+def current_dedup_rule(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The rule `case_selected` was last built with (None before the first dedup)."""
+    row = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
+    return row[0] if row else None
 
 
 def dedup_pending(con: duckdb.DuckDBPyConnection) -> bool:
@@ -468,7 +472,6 @@ def load(
             results: list[QuarterResult] = []
             todo = [lq for lq in sorted(local, key=lambda x: x.quarter)
                     if (start is None or lq.quarter >= start) and (end is None or lq.quarter <= end)]
-            changed = False
             for lq in todo:
                 if done.get(str(lq.quarter)) == lq.sha256:
                     results.append(QuarterResult(lq.quarter, "unchanged"))
@@ -480,14 +483,13 @@ def load(
                 res = load_quarter(con, lq.quarter, Path(lq.path), lq.sha256, settings.tmp_dir)
                 say(f"loaded {lq.quarter}: {sum(f.rows_inserted for f in res.files):,} rows in {res.seconds:.1f} s")
                 results.append(res)
-                changed = True
-            current_rule = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
-            wanted_rule = rule or (current_rule[0] if current_rule else DEFAULT_DEDUP_RULE)
+            current_rule = current_dedup_rule(con)
+            wanted_rule = rule or current_rule or DEFAULT_DEDUP_RULE
             # Every view, not just `cases`: a run killed while creating them leaves some missing.
             views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN ?",
                                       [list(USER_VIEWS)]).fetchone()[0] == len(USER_VIEWS)
-            if (changed or not views_exist or dedup_pending(con) or current_rule is None
-                    or current_rule[0] != wanted_rule):
+            # A (re)loaded quarter always left `dedup_pending` set (see mark_dedup_pending above).
+            if not views_exist or dedup_pending(con) or current_rule != wanted_rule:
                 say(f"applying deleted cases and dedup rule {wanted_rule}")
                 dedup(con, wanted_rule)
                 create_views(con)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import duckdb
+
 from faers import download, load, vocab
 from faers.paths import Settings
 from faers.quarters import Quarter
@@ -35,9 +37,8 @@ def refresh(
     A quarter that fails to download is reported; the others are still loaded (a rerun resumes it).
     """
     outcomes = download.download_quarters(settings, start, end, progress=download_progress, session=session)
-    local = [lq for lq in download.local_quarters(settings)
-             if (start is None or lq.quarter >= start) and (end is None or lq.quarter <= end)]
-    return RefreshResult(outcomes, load_and_map(settings, local, rule=rule, say=say))
+    loads = load_and_map(settings, download.local_quarters(settings), start=start, end=end, rule=rule, say=say)
+    return RefreshResult(outcomes, loads)
 
 
 def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=None, say=None) -> list:
@@ -50,3 +51,20 @@ def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=
         finally:
             con.close()
     return results
+
+
+def quarter_status(links: list, settings: Settings) -> list[tuple]:
+    """Each index-page link with its local status: 'loaded' (in the database), 'downloaded' (verified zip)
+    or 'missing'. A database being written gives DatabaseBusy; none yet, or one without tables, loads nothing."""
+    downloaded = {local.quarter for local in download.local_quarters(settings)}
+    loaded: set[str] = set()
+    if settings.db_path.is_file():
+        con = load.connect(settings, read_only=True)
+        try:
+            loaded = set(load.loaded_quarters(con))
+        except duckdb.CatalogException:
+            pass  # a database the loader has not filled yet
+        finally:
+            con.close()
+    return [(link, "loaded" if str(link.quarter) in loaded else
+             "downloaded" if link.quarter in downloaded else "missing") for link in links]

@@ -43,8 +43,6 @@ def read_only_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A connection that cannot write the database, read or write other files, or load extensions."""
     con = connect(settings, read_only=True)
     con.execute("SET enable_external_access = false")
-    # A table name must never resolve to a Python variable of the calling code (DuckDB replacement scans).
-    con.execute("SET python_enable_replacements = false")
     con.execute("SET lock_configuration = true")
     return con
 
