@@ -17,8 +17,6 @@ from faers import __version__, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
-FILES = ("summary.csv", "products.csv", "categories.csv", "signals.csv", "published_vs_computed.csv",
-         "sensitivity.csv", "time_to_onset.csv", "timeline.csv", "report.md", "report.html", "manifest.json")
 
 
 @dataclass
@@ -46,24 +44,26 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         study.expose(st, roles)
         study.require_car_t(st)
         counts = study.signal_counts(st)
+        main_tables = study.tables_from_counts(st, counts, comparator)
         theta, database_fit = signals.resolve_prior(st, prior, roles)
         signal_df, fit = signals.signal_table(counts, prior=theta)
         prior_used = signals.prior_record(prior, fit, database_fit)
         signal_df = signal_df.select([c for c in signals.SIGNAL_COLUMNS] +
                                      [c for c in signal_df.columns if c not in signals.SIGNAL_COLUMNS])
+        # a fixed row order, so the same database gives a byte-identical signals.csv
+        signal_df = signal_df.sort(["product", "event_group", "comparator"], maintain_order=True)
         summary_df = study.summary(counts, st)
         products_df = study.products(counts)
         categories_df = study.categories(counts)
         onset_rows, onset_df = study.time_to_onset(st)
         timeline_df = study.timeline(st, comparator)
-        main_tables = study.run_tables(st, st.rule, through_q, roles, comparator)
         rule = st.db_rule
         # counted before the sweep and published_vs_computed move the selection
         row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
                       "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
         # the sweep starts at the main selection and, where its selections are the published sources'
         # cutoffs, takes their tables there, so each selection is built once
-        tables_at: dict[str, dict] = {}
+        tables_at: dict[str, dict] = {through_q: main_tables}
         wanted = study.published_cutoffs(st)
 
         def take_published(sel_rule: str, sel_through: str) -> None:

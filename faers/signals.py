@@ -27,10 +27,6 @@ def ror(a: int, b: int, c: int, d: int) -> tuple[float | None, float | None, flo
 PRIOR_CHOICES = ("database", "table")
 #: Above this many distinct (a, E) points the database fit squashes the data (faers.ebgm.auto_squash).
 SQUASH_ABOVE_POINTS = 200_000
-PRIOR_HELP = ("EBGM prior: database (fitted once on every ingredient x PT pair with a >= 1, unstratified E), "
-              "table (fitted on this table's rows) or alpha1,beta1,alpha2,beta2,p.")
-
-
 def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
     """'database' (default) / 'table' / 'a1,b1,a2,b2,p' -> 'database', 'table' or a tuple of 5 floats."""
     from faers import ebgm, stats_io

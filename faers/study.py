@@ -8,13 +8,15 @@ where temp tables shadow the database's `case_selected`, `demo_all` and `deleted
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
 from faers import sqlfiles
 from faers.errors import FaersError
+from faers.load import DEDUP_RULES as DEDUP_RULES_OF_LOADER
+from faers.load import DEFAULT_DEDUP_RULE, current_dedup_rule
 from faers.paths import Settings
 
 ROLE_SETTINGS = {"ps": ["PS"], "suspect": ["PS", "SS"], "any": ["PS", "SS", "C", "I"]}
@@ -24,9 +26,8 @@ CATEGORIES = ("leukemia", "skin", "melanoma", "other_hematopoietic", "nervous_sy
               "t_cell_nhl", "t_cell_lgl", "plasma_cell", "other_solid")
 EVENT_GROUPS = ("spm", *CATEGORIES, "myeloid")
 COMPARATORS = ("indication", "all", "class")
-DEDUP_RULES = ("latest_version", "none")
+DEDUP_RULES = tuple(DEDUP_RULES_OF_LOADER)
 SENSITIVITY_CUTOFFS = ("2023Q2", "2023Q4", "2024Q1", "latest")
-MIN_REPORTS = 3  # ROR not computed below this many exposed reports with the event (the paper's rule)
 SIGNAL_CRITERION = "ror_lower > 1 and a >= 3"
 DB_ALIAS = "faers_db"  # the attached database's catalog name, fixed in the study SQL files
 
@@ -49,7 +50,6 @@ class Study:
     through: str = ""
     roles: str = ""
     versions_ready: bool = False  # the vocabulary views are materialised over every report version
-    timings: dict[str, float] = field(default_factory=dict)
 
     def close(self) -> None:
         self.con.close()
@@ -92,7 +92,7 @@ def open_study(settings: Settings, install_vocab: Callable | None = None) -> Stu
     if not loaded:
         con.close()
         raise StudyError(f"{path} has no quarters loaded: run `faers refresh` (or `faers load`) first")
-    rule = con.execute("SELECT max(value) FROM faers_settings WHERE key = 'dedup_rule'").fetchall()[0][0] or "latest_version"
+    rule = current_dedup_rule(con) or DEFAULT_DEDUP_RULE
     (install_vocab or _vocab_install())(con)
     return Study(con=con, settings=settings, loaded=loaded, db_rule=rule)
 
@@ -469,7 +469,11 @@ def run_tables(study: Study, rule: str, through: str | None, roles: str, compara
     """The small tables published numbers are compared with, for one selection (used per source cutoff)."""
     select(study, rule, through)
     expose(study, roles)
-    counts = signal_counts(study)
+    return tables_from_counts(study, signal_counts(study), comparator)
+
+
+def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> dict:
+    """run_tables for the selection and exposure already in place, from its 2x2 counts."""
     summary_df = summary(counts, study)
     cats = categories(counts)
     fatal = study.con.execute(

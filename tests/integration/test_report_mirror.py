@@ -184,7 +184,10 @@ def test_sensitivity_covers_the_whole_grid(report_dir):
 def test_manifest_has_provenance(report_dir, mirror_db):
     manifest = json.loads((report_dir / "manifest.json").read_text())
     assert manifest["parameters"]["roles"] == "suspect" and manifest["parameters"]["comparator"] == "indication"
-    assert manifest["parameters"]["signal_criterion"] == study.SIGNAL_CRITERION
+    assert manifest["parameters"]["signal_criterion"] == "ror_lower > 1 and a >= 3"
+    # the criterion as applied: every flagged row has a >= 3 and a lower ROR bound above 1
+    flagged = [r for r in _csv(report_dir / "signals.csv") if r["signal"].lower() == "true"]
+    assert flagged and all(int(r["a"]) >= 3 and float(r["ror_lower"]) > 1 for r in flagged)
     assert len(manifest["quarters_loaded"]) == 23 and all(len(q["sha256"]) == 64 for q in manifest["quarters_loaded"])
     assert manifest["vocabulary_versions"] and manifest["ebgm_fit"]
     assert manifest["row_counts"]["signals.csv"] == len(_csv(report_dir / "signals.csv"))
