@@ -38,7 +38,7 @@ from faers.quarters import Quarter, parse_optional
 
 __all__ = [
     "DownloadOutcome",
-    "LocalQuarter",
+    "LocalZip",
     "Manifest",
     "QuarterLink",
     "RetryPolicy",
@@ -87,12 +87,12 @@ class DownloadOutcome:
 
 
 @dataclass(frozen=True)
-class LocalQuarter:
+class LocalZip:
+    """A verified quarter zip on disk: what the loader reads (also built for a file the user points at)."""
+
     quarter: Quarter
     path: Path
     sha256: str
-    bytes: int
-    url: str
 
 
 class Progress:
@@ -166,23 +166,25 @@ def _verified(path: Path, entry: dict | None) -> bool:
     return path.stat().st_size == entry.get("bytes") and sha256_file(path) == entry.get("sha256")
 
 
-def local_quarters(settings: Settings) -> list[LocalQuarter]:
+def local_quarters(settings: Settings, verified: dict[Path, str] | None = None) -> list[LocalZip]:
     """Downloaded quarters whose file still matches the manifest (sha256), sorted; one per quarter.
 
-    If FDA renamed a quarter's file (e.g. `q` → `Q`) and both were downloaded, the most recent wins.
+    `verified` maps paths this process has just hashed (download_quarters' outcomes) to their sha256, so a
+    refresh does not read every zip a second time. If FDA renamed a quarter's file (e.g. `q` → `Q`) and both
+    were downloaded, the most recent wins.
     """
-    best: dict[Quarter, tuple[str, LocalQuarter]] = {}
+    best: dict[Quarter, tuple[str, LocalZip]] = {}
     for filename, entry in Manifest(settings.manifest_path).read().items():
         if not isinstance(entry, dict) or Path(filename).name != filename:
             continue  # a hand-edited manifest must not point outside downloads/
         path = settings.downloads / filename
-        if not _verified(path, entry):
+        if (verified or {}).get(path) != entry.get("sha256") and not _verified(path, entry):
             continue
         try:
             quarter = Quarter.parse(str(entry.get("quarter", "")))
         except ConfigError:
             continue
-        local = LocalQuarter(quarter, path, entry["sha256"], entry["bytes"], str(entry.get("url", "")))
+        local = LocalZip(quarter, path, entry["sha256"])
         stamp = str(entry.get("downloaded_at", ""))
         if quarter not in best or stamp > best[quarter][0]:
             best[quarter] = (stamp, local)
@@ -458,7 +460,7 @@ def download_quarters(
     chosen = [link for link in links if (first is None or link.quarter >= first) and (last is None or link.quarter <= last)]
     settings.downloads.mkdir(parents=True, exist_ok=True)
     # Two downloaders writing the same .part would interleave bytes: the second one refuses instead.
-    with locks.exclusive(settings.home / "download.lock",
+    with locks.exclusive(settings.download_lock_path,
                          f"another faers process ({{holder}}) is downloading into {settings.downloads}; "
                          "wait for it to finish, then rerun"):
         return _download_all(settings, chosen, session, workers, progress, retry)

@@ -22,7 +22,7 @@ import polars as pl
 
 from faers import __version__, locks, sqlfiles
 from faers.discover import QUARTER_ZIP_RE
-from faers.download import sha256_file
+from faers.download import LocalZip, sha256_file
 from faers.errors import DatabaseBusy, FaersError, LoadError
 from faers.extract import (
     TABLES,
@@ -413,15 +413,6 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     return con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
 
 
-@dataclass(frozen=True)
-class LocalZip:
-    """A quarter zip on disk (what the downloader's manifest provides, or a file the user points at)."""
-
-    quarter: Quarter
-    path: Path
-    sha256: str
-
-
 def local_zip(path: Path) -> LocalZip:
     """Describe a zip named like FDA's (aers_ascii_2004q1.zip, faers_ascii_2023Q4.zip), hashing it."""
     path = Path(path)
@@ -479,8 +470,8 @@ def load(
                 # Committed before the quarter: if the process dies after the quarter commits but before dedup,
                 # the next run still rebuilds the selection (and `faers status` can say it is out of date).
                 mark_dedup_pending(con)
-                say(f"loading {lq.quarter} from {Path(lq.path).name}")
-                res = load_quarter(con, lq.quarter, Path(lq.path), lq.sha256, settings.tmp_dir)
+                say(f"loading {lq.quarter} from {lq.path.name}")
+                res = load_quarter(con, lq.quarter, lq.path, lq.sha256, settings.tmp_dir)
                 say(f"loaded {lq.quarter}: {sum(f.rows_inserted for f in res.files):,} rows in {res.seconds:.1f} s")
                 results.append(res)
             current_rule = current_dedup_rule(con)

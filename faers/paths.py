@@ -50,6 +50,10 @@ class Settings:
         return self.db_path.with_name(self.db_path.name + ".lock")
 
     @property
+    def download_lock_path(self) -> Path:
+        return self.home / "download.lock"
+
+    @property
     def tmp_dir(self) -> Path:
         return self.home / "tmp"
 

@@ -37,7 +37,9 @@ def refresh(
     A quarter that fails to download is reported; the others are still loaded (a rerun resumes it).
     """
     outcomes = download.download_quarters(settings, start, end, progress=download_progress, session=session)
-    loads = load_and_map(settings, download.local_quarters(settings), start=start, end=end, rule=rule, say=say)
+    just_hashed = {o.path: o.sha256 for o in outcomes if o.status != "failed" and o.path is not None}
+    local = download.local_quarters(settings, verified=just_hashed)
+    loads = load_and_map(settings, local, start=start, end=end, rule=rule, say=say)
     return RefreshResult(outcomes, loads)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import socket
 import zipfile
 
@@ -330,6 +331,9 @@ def test_local_quarters_trusts_only_verified_files_inside_downloads(site, zips, 
     download_quarters(site, "2017Q2", "2017Q2", retry=policy)
     manifest = json.loads(site.manifest_path.read_text())
     good = manifest["faers_ascii_2017q2.zip"]
+    # Real, hash-matching files, so only the path check and the quarter check can refuse them.
+    shutil.copy(site.downloads / "faers_ascii_2017q2.zip", site.home / "outside.zip")
+    shutil.copy(site.downloads / "faers_ascii_2017q2.zip", site.downloads / "junk.zip")
     manifest["../outside.zip"] = dict(good)  # hand-edited: must not point outside downloads/
     manifest["faers_ascii_2018q1.zip"] = dict(good, quarter="2018Q1")  # listed but the file is gone
     manifest["junk.zip"] = dict(good, quarter="not a quarter")
