@@ -360,9 +360,10 @@ def plan_car_t(quarters: list[Quarter], n: int, rng: random.Random, vocab: Vocab
             others = [p for p in approved if p.product != product.product]
             if others and rng.random() < 0.04:  # a prior CAR T product named as concomitant/secondary suspect
                 roles[rng.choice(others).product] = "C" if rng.random() < 0.7 else "SS"
-            pts = {vocab.car_t_pts.pick(rng) for _ in range(rng.randint(1, 5))}
+            # a dict, not a set: its order is the draw order, never the per-process string hash order
+            pts = dict.fromkeys(vocab.car_t_pts.pick(rng) for _ in range(rng.randint(1, 5)))
             if rng.random() < 0.15:
-                pts.add(rng.choice(vocab.non_spm_neoplasm_pts()))
+                pts[rng.choice(vocab.non_spm_neoplasm_pts())] = None
             case = CarTCase(
                 product=product.product,
                 infusion=infusion,

@@ -93,37 +93,17 @@ def fmt_date(d: dt.date | None, precision: str = "day") -> str:
     return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
-def _cum(weights) -> tuple[float, ...]:
-    total, out = 0.0, []
-    for w in weights:
-        total += w
-        out.append(total)
-    return tuple(out)
-
-
-def _pick(rng: random.Random, items, cum) -> object:
-    return rng.choices(items, cum_weights=cum)[0]
-
-
 # Shapes chosen so a full-size quarter lands near FDA's 2025Q4 row ratios (per DEMO row: DRUG 4.7, REAC 3.5,
 # INDI 3.0, THER 1.2, OUTC 0.75, RPSR 0.03).
-DRUG_COUNTS = tuple(range(1, 21))
-DRUG_COUNT_CUM = _cum([27, 15, 11, 9, 8, 7, 6, 5, 4, 3.5, 3, 2.5, 2, 1.5, 1.2, 1, 0.8, 0.7, 0.6, 0.5])
-REAC_COUNTS = tuple(range(1, 16))
-REAC_COUNT_CUM = _cum([28, 19, 14, 10, 8, 6, 4, 3, 2.5, 2, 1.5, 1, 0.8, 0.5, 0.5])
-OUTCOMES = ("OT", "HO", "DE", "LT", "DS", "CA", "RI")
-OUTCOME_CUM = _cum([48, 30, 10, 5, 4, 1, 2])
-OUTCOME_COUNTS = (0, 1, 2, 3)
-OUTCOME_COUNT_CUM = _cum([45, 38, 14, 3])
-SOURCES = ("HP", "CSM", "FGN", "LIT", "SDY", "UF", "CR", "DT", "OTH")
-SOURCE_CUM = _cum([30, 30, 10, 8, 8, 5, 4, 2, 3])
-AGE_UNITS = ("YR", "DEC", "MON", "WK", "DY", "HR")
-AGE_UNIT_CUM = _cum([86, 4, 5, 1, 3.5, 0.5])
-SEXES = ("F", "M", "UNK", "")
-SEX_CUM = _cum([55, 38, 1, 6])
+DRUG_COUNTS = Weighted.of(range(1, 21), [27, 15, 11, 9, 8, 7, 6, 5, 4, 3.5, 3, 2.5, 2, 1.5, 1.2, 1, 0.8, 0.7, 0.6, 0.5])
+REAC_COUNTS = Weighted.of(range(1, 16), [28, 19, 14, 10, 8, 6, 4, 3, 2.5, 2, 1.5, 1, 0.8, 0.5, 0.5])
+OUTCOMES = Weighted.of(("OT", "HO", "DE", "LT", "DS", "CA", "RI"), [48, 30, 10, 5, 4, 1, 2])
+OUTCOME_COUNTS = Weighted.of((0, 1, 2, 3), [45, 38, 14, 3])
+SOURCES = Weighted.of(("HP", "CSM", "FGN", "LIT", "SDY", "UF", "CR", "DT", "OTH"), [30, 30, 10, 8, 8, 5, 4, 2, 3])
+AGE_UNITS = Weighted.of(("YR", "DEC", "MON", "WK", "DY", "HR"), [86, 4, 5, 1, 3.5, 0.5])
+SEXES = Weighted.of(("F", "M", "UNK", ""), [55, 38, 1, 6])
 OCCUPATIONS = ("MD", "CN", "HP", "PH", "OT", "LW")
-DATE_PRECISIONS = ("day", "none", "month", "year")
-EVENT_DATE_CUM = _cum([57, 20, 14, 9])  # real 2020Q3 event_dt lengths 8/0/6/4
+EVENT_DATES = Weighted.of(("day", "none", "month", "year"), [57, 20, 14, 9])  # real 2020Q3 event_dt lengths 8/0/6/4
 LIT_REFS = (
     "SMITH J, PATEL R. CASE REPORT OF A RARE ADVERSE REACTION. J CLIN PHARM. 2019;44(2):101-4",
     "Nakamura T, Sato K, Ito H. Post-marketing experience in elderly patients. JPN J CLIN ONCOL. 2021;51(7):1102-9",
@@ -146,7 +126,7 @@ def _age(rng: random.Random, era: str) -> tuple[str, str, str]:
     if rng.random() < 0.2:
         return "", "", ("A" if rng.random() < 0.2 and era == FAERS_B else "")
     years = max(0.0, min(99.0, rng.gauss(58, 18)))
-    unit = _pick(rng, AGE_UNITS, AGE_UNIT_CUM)
+    unit = AGE_UNITS.pick(rng)
     if unit == "DEC":
         value = str(max(1, int(years // 10)))
     elif unit == "MON":
@@ -235,7 +215,7 @@ class ReportBuilder:
         else:
             sndr = self._background_content(rng, report, era)
             event_quarter = Quarter(max(2000, quarter.year - rng.randint(0, 3)), rng.randint(1, 4))
-            event = (date_in_quarter(rng, event_quarter), _pick(rng, DATE_PRECISIONS, EVENT_DATE_CUM))
+            event = (date_in_quarter(rng, event_quarter), EVENT_DATES.pick(rng))
             r = rng.random()
             rept_cod = "EXP" if r < 0.7 else "PER" if r < 0.82 else "DIR" if r < 0.97 else ("30DAY" if r < 0.99 else "5DAY")
             if era != FAERS_B and rept_cod in ("30DAY", "5DAY"):
@@ -261,7 +241,7 @@ class ReportBuilder:
         mfr_num = "" if direct else _mfr_num(rng, iso2, sndr.split()[0] if sndr else "MFR", fda_date.year)
         age, age_cod, age_grp = _age(rng, era)
         wt, wt_cod = _weight(rng)
-        sex = _pick(rng, SEXES, SEX_CUM)
+        sex = SEXES.pick(rng)
         if era == LEGACY and sex == "UNK":
             sex = "NS"
         occp = rng.choice(OCCUPATIONS if report.quarter >= Quarter(2019, 1) else OCCUPATIONS[:2] + OCCUPATIONS[3:])
@@ -346,7 +326,7 @@ class ReportBuilder:
     def _background_content(self, rng, report: Report, era: str) -> str:
         vocab = self.vocab
         first = vocab.background_drugs.pick(rng)
-        n_drugs = _pick(rng, DRUG_COUNTS, DRUG_COUNT_CUM)
+        n_drugs = DRUG_COUNTS.pick(rng)
         group_pool: Weighted | None = vocab.drugs_by_group.get(first.group) if first.group.startswith("comparator") else None
         chosen = [first]
         for _ in range(n_drugs - 1):
@@ -362,26 +342,27 @@ class ReportBuilder:
                 report.indications.append((seq, indication))
             if rng.random() < 0.25:
                 start = date_in_quarter(rng, Quarter(max(1998, report.quarter.year - rng.randint(0, 4)), rng.randint(1, 4)))
-                report.therapies.append(self._therapy(rng, seq, start, _pick(rng, DATE_PRECISIONS, EVENT_DATE_CUM)))
-        n_reac = _pick(rng, REAC_COUNTS, REAC_COUNT_CUM)
-        pts = {vocab.background_pts.pick(rng) for _ in range(n_reac)}
+                report.therapies.append(self._therapy(rng, seq, start, EVENT_DATES.pick(rng)))
+        n_reac = REAC_COUNTS.pick(rng)
+        # a dict, not a set: its order is the draw order, never the per-process string hash order
+        pts = dict.fromkeys(vocab.background_pts.pick(rng) for _ in range(n_reac))
         # Background SPMs (e.g. myeloid neoplasms on lenalidomide) keep the comparator honest.
         spm_chance = 0.03 if first.group.startswith("comparator") else 0.004
         if rng.random() < spm_chance:
-            pts.add(rng.choice(("Acute myeloid leukaemia", "Myelodysplastic syndrome", "Basal cell carcinoma", "Second primary malignancy", "T-cell lymphoma", "Breast cancer")))
+            pts[rng.choice(("Acute myeloid leukaemia", "Myelodysplastic syndrome", "Basal cell carcinoma", "Second primary malignancy", "T-cell lymphoma", "Breast cancer"))] = None
         if rng.random() < 0.004:
-            pts.add(rng.choice(vocab.non_spm_neoplasm_pts()))
+            pts[rng.choice(vocab.non_spm_neoplasm_pts())] = None
         report.reactions = [(pt, "") for pt in sorted(pts, key=lambda p: rng.random())]
         self._outcomes_and_sources(rng, report)
         return first.mfr_sndr or rng.choice(("PFIZER", "NOVARTIS", "TEVA", "MYLAN", "SANDOZ"))
 
     def _outcomes_and_sources(self, rng, report: Report) -> None:
-        codes = {_pick(rng, OUTCOMES, OUTCOME_CUM) for _ in range(_pick(rng, OUTCOME_COUNTS, OUTCOME_COUNT_CUM))}
+        codes = {OUTCOMES.pick(rng) for _ in range(OUTCOME_COUNTS.pick(rng))}
         if any(pt.upper() == "DEATH" for pt, _ in report.reactions):
             codes.add("DE")
         report.outcomes = [(c,) for c in sorted(codes)]
         if rng.random() < 0.028:
-            report.sources = [(_pick(rng, SOURCES, SOURCE_CUM),)]
+            report.sources = [(SOURCES.pick(rng),)]
 
     def _car_t_content(self, rng, report: Report, case: CarTCase, version: CarTVersion) -> None:
         vocab, era = self.vocab, report.quarter.era

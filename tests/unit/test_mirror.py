@@ -324,3 +324,19 @@ def test_rows_per_quarter_in_truth_match_the_zip(demo):
             assert len(lines(files[counts["member"]])) - 1 == counts["lines"], (quarter, table)
         assert info["tables"]["DEMO"]["records"] == 300
     assert Path(demo.zip_paths[Q("2011Q4")]).name == "aers_ascii_2011q4.zip"
+
+
+def test_same_seed_gives_the_same_bytes_in_another_process(tmp_path):
+    """Determinism must not depend on Python's per-process string hashing (set iteration order)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from faers import mirror; from faers.quarters import Quarter; "
+            "mirror.generate(sys.argv[1], quarters=[Quarter(2011, 4), Quarter(2017, 4), Quarter(2021, 4)], "
+            "reports_per_quarter=60, seed=5)")
+    for name, hash_seed in (("a", "1"), ("b", "2")):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed})
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
