@@ -15,6 +15,7 @@ from rich.console import Console
 
 from faers import paths
 from faers.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, DownloadError, FaersError
+from faers.render import Format, FormatOption, MaxRowsOption
 
 try:  # typer >= 0.22 vendors click; older releases use click itself
     from typer.exceptions import Abort, Exit
@@ -93,16 +94,15 @@ DedupArgument = Annotated[str, typer.Argument(help=f"Dedup rule: {DEDUP_HELP}.",
                                               callback=_one_of("dedup rule", _dedup_rules))]
 
 
-def print_table(df, title: str | None = None) -> None:
-    """Render a polars DataFrame as a rich table (terminal) — the only formatting helper commands need."""
-    from rich.table import Table
+def print_table(df, title: str | None = None, fmt: Format = Format.table, max_rows: int | None = None) -> None:
+    """Write a polars DataFrame to stdout in the chosen format (faers.render) — the one output path for rows.
 
-    table = Table(title=title, show_lines=False)
-    for name in df.columns:
-        table.add_column(str(name))
-    for row in df.iter_rows():
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.print(table)
+    The title is shown above a table only, so csv/json/markdown output stays clean for scripts and documents."""
+    from faers.render import render
+
+    if title and fmt is Format.table:
+        sys.stdout.write(f"{title}\n")
+    sys.stdout.write(render(df, fmt, max_rows=max_rows))
 
 
 # --- downloader commands (issue 2) ---------------------------------------------------------------
@@ -382,25 +382,24 @@ def refresh_cmd(
 @app.command("status")
 def status_cmd(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table (compact), csv or json (every column).")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Per-quarter line accounting (read = loaded + repaired + rejected), deleted cases and reports kept.
 
-    Rows per table, sha256 and load time are in `--format csv|json`. Example: faers status --format csv
+    Rows per table, sha256 and load time are in `--format csv|json|line`. Example: faers status --format csv
     """
     from faers.database import Database
 
     with Database(settings(ctx)) as db:
         status = db.status()
     df, rule, total, pending = status.quarters, status.dedup_rule, status.reports, status.dedup_pending
-    if fmt in ("csv", "json"):
-        _write_frame(df, fmt)
+    if fmt in (Format.csv, Format.json, Format.line):
+        print_table(df, fmt=fmt, max_rows=max_rows)
         return
-    if fmt != "table":
-        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
     compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
                "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
-    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}")
+    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
@@ -411,25 +410,17 @@ def status_cmd(
 def sql_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A read-only SQL query (SELECT ...).")],
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Run a read-only SQL query on the database (writes, ATTACH, COPY, INSTALL/LOAD are refused).
 
+    The table fits the terminal (wide results keep the first and last columns); in scripts use --format csv.
     Example: faers sql "SELECT quarter, count(*) FROM cases GROUP BY ALL ORDER BY 1"
     """
     from faers import query as q
 
-    df = q.run_query(settings(ctx), query)
-    if fmt == "table":
-        print_table(df)
-    elif fmt in ("csv", "json"):
-        _write_frame(df, fmt)
-    else:
-        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
-
-
-def _write_frame(df, fmt: str) -> None:
-    sys.stdout.write(df.write_csv() if fmt == "csv" else df.write_json() + "\n")
+    print_table(q.run_query(settings(ctx), query), fmt=fmt, max_rows=max_rows)
 
 
 @app.command("export")
@@ -561,6 +552,8 @@ def _vocabulary_database(ctx: typer.Context):
 def vocab_unmatched(
     ctx: typer.Context,
     like: Annotated[str, typer.Option("--like", help="Text the spelling contains (case-insensitive).")],
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Drug names/prod_ai spellings containing TEXT that match no CAR T product, with counts.
 
@@ -570,11 +563,11 @@ def vocab_unmatched(
 
     with _vocabulary_database(ctx) as db:
         table = vocab.unmatched(db.con, like)
-    print_table(table, title=f"unmatched spellings like '{like}'")
+    print_table(table, title=f"unmatched spellings like '{like}'", fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("groups")
-def vocab_groups(ctx: typer.Context) -> None:
+def vocab_groups(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """Event groups, their PTs, and the reports counting for each (after exclusions) in the loaded data.
 
     Example: faers vocab groups
@@ -583,11 +576,11 @@ def vocab_groups(ctx: typer.Context) -> None:
 
     with _vocabulary_database(ctx) as db:
         table = vocab.group_counts(db.con)
-    print_table(table, title="event groups")
+    print_table(table, title="event groups", fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("products")
-def vocab_products(ctx: typer.Context) -> None:
+def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """CAR T products with target, approval, accepted variants and matched drug rows/reports.
 
     Example: faers vocab products
@@ -596,7 +589,7 @@ def vocab_products(ctx: typer.Context) -> None:
 
     with _vocabulary_database(ctx) as db:
         table = product_table(db.con)
-    print_table(table, title="CAR T products")
+    print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
 @meddra_app.command("load")
@@ -664,8 +657,12 @@ def signals_cmd(
     all_pairs: Annotated[bool, typer.Option("--all", help="Every ingredient x PT pair (writes Parquet).")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV (or Parquet with --all) to write.")] = None,
     prior: PriorOption = "database",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Disproportionality for any drugs x events (a, b, c, d, ROR, PRR, chi2, IC, EBGM).
+
+    The table shows the main columns; --format csv|json|line every column.
 
     Example: faers signals --drug axi-cel --drug tisa-cel --event-group t_cell_malignancy --comparator indication
     """
@@ -694,9 +691,12 @@ def signals_cmd(
     if out_file:
         df.write_csv(out_file)
         out.print(f"{df.height} rows written to {out_file}")
+    elif fmt in (Format.csv, Format.json, Format.line):
+        print_table(df, fmt=fmt, max_rows=max_rows)
     else:
         print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
-                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]))
+                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]),
+                    fmt=fmt, max_rows=max_rows)
 
 
 

@@ -12,7 +12,8 @@ from faers.download import RetryPolicy
 from tests.integration.httpfaults import FaultServer
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("FAERS_SHARED") or REPO.parent / "shared")
+# ../shared beside the checkout; FAERS_SHARED points elsewhere (a git worktree one level deeper, say).
+SHARED = Path(os.environ.get("FAERS_SHARED", REPO.parent / "shared"))
 FAERS_REAL = SHARED / "faers-real"
 REFERENCE_CASES = SHARED / "reference-cases"
 REAL_ZIPS = ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip")  # in faers-real/yunuuuu-faers-r-sample/
