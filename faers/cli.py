@@ -694,10 +694,21 @@ def signals_cmd(
     elif fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
     else:
-        print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
-                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]),
-                    fmt=fmt, max_rows=max_rows)
+        print_table(_signals_view(df), fmt=fmt, max_rows=max_rows)
 
+
+def _signals_view(df):
+    """The signal table for reading: ROR with its 95 % CI in one column, and the conclusion (ROR, signal) last,
+    where a table narrowed to the terminal keeps it (the middle columns are the ones elided)."""
+    import polars as pl
+
+    def sig(name: str) -> pl.Expr:
+        return pl.col(name).round_sig_figs(3).cast(pl.String)
+
+    ror_ci = pl.format("{} ({}–{})", sig("ror"), sig("ror_lower"), sig("ror_upper")).alias("ror (95% CI)")
+    columns = [c for c in ("drug", "event", "a", "comparator", "note", "b", "c", "d", "prr", "ic025", "eb05")
+               if c in df.columns]
+    return df.select(*columns, ror_ci, "signal")
 
 
 # --- entry point ---------------------------------------------------------------------------------
