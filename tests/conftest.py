@@ -1,13 +1,15 @@
-"""Shared fixtures: where the real FAERS samples are (../shared beside the checkout), temporary homes."""
+"""Shared fixtures: where the real FAERS samples are (../shared beside the checkout, or $FAERS_SHARED for a
+checkout elsewhere, e.g. a git worktree), temporary homes."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("FAERS_SHARED") or REPO.parent / "shared")
 FAERS_REAL = SHARED / "faers-real"
 REFERENCE_CASES = SHARED / "reference-cases"
 
@@ -15,7 +17,8 @@ REFERENCE_CASES = SHARED / "reference-cases"
 @pytest.fixture(scope="session")
 def faers_real() -> Path:
     if not FAERS_REAL.is_dir():
-        pytest.fail(f"real FAERS samples not found at {FAERS_REAL}: check out the project beside ../shared")
+        pytest.fail(f"real FAERS samples not found at {FAERS_REAL}: check out the project beside "
+                    "../shared or set FAERS_SHARED")
     return FAERS_REAL
 
 
