@@ -592,6 +592,33 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
     print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
+@vocab_app.command("classify")
+def vocab_classify(
+    terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
+
+    One output row per input term, in input order (arguments first, then --file). No database is needed.
+
+    Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
+    """
+    from faers.errors import ConfigError
+    from faers.vocab import neoplasms
+
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
+    given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
+    if not given:
+        raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
+    df = neoplasms.classify_many(given)
+    if fmt == "table":
+        print_table(df.select(neoplasms.COLUMNS), title="neoplasm classification")
+    else:
+        sys.stdout.write(neoplasms.format_rows(df, fmt))
+
+
 @meddra_app.command("load")
 def meddra_load(
     ctx: typer.Context,
