@@ -592,6 +592,33 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
     print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
+@vocab_app.command("classify")
+def vocab_classify(
+    terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
+
+    One output row per input term, in input order (arguments first, then --file). No database is needed.
+
+    Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
+    """
+    from faers.errors import ConfigError
+    from faers.vocab import neoplasms
+
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
+    given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
+    if not given:
+        raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
+    df = neoplasms.classify_many(given)
+    if fmt == "table":
+        print_table(df.select(neoplasms.COLUMNS), title="neoplasm classification")
+    else:
+        sys.stdout.write(neoplasms.format_rows(df, fmt))
+
+
 @meddra_app.command("load")
 def meddra_load(
     ctx: typer.Context,
@@ -694,10 +721,21 @@ def signals_cmd(
     elif fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
     else:
-        print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
-                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]),
-                    fmt=fmt, max_rows=max_rows)
+        print_table(_signals_view(df), fmt=fmt, max_rows=max_rows)
 
+
+def _signals_view(df):
+    """The signal table for reading: ROR with its 95 % CI in one column, and the conclusion (ROR, signal) last,
+    where a table narrowed to the terminal keeps it (the middle columns are the ones elided)."""
+    import polars as pl
+
+    def sig(name: str) -> pl.Expr:
+        return pl.col(name).round_sig_figs(3).cast(pl.String)
+
+    ror_ci = pl.format("{} ({}–{})", sig("ror"), sig("ror_lower"), sig("ror_upper")).alias("ror (95% CI)")
+    columns = [c for c in ("drug", "event", "a", "comparator", "note", "b", "c", "d", "prr", "ic025", "eb05")
+               if c in df.columns]
+    return df.select(*columns, ror_ci, "signal")
 
 
 # --- entry point ---------------------------------------------------------------------------------

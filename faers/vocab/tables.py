@@ -35,6 +35,9 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     Vocabulary("event_group_meddra", "event_group_meddra.csv", ("group_name", "level", "term"), None),
     Vocabulary("event_exclusions", "event_exclusions.csv", ("pt", "applies_to_target"), "vocab_event_exclusions"),
     Vocabulary("indication_groups", "indication_groups.csv", ("indication_group", "indi_pt"), "vocab_indication_groups"),
+    # read by faers.vocab.neoplasms (Python), which installs the classification of the database's terms
+    Vocabulary("neoplasm_rules", "neoplasm_rules.csv", ("rule",), None),
+    Vocabulary("neoplasm_overrides", "neoplasm_overrides.csv", ("term",), None),
 )
 
 # Views in dependency order; each is one file sql/vocab_<view>.sql.

@@ -65,3 +65,32 @@ def test_vocab_commands_write_under_the_writer_lock(tmp_path, capsys):
     assert "another faers process (pid" in err and "Traceback" not in err
     assert "vocab_products" not in Database(db).table_names()
     assert main(["--db", str(db), "vocab", "groups"]) == 0
+
+
+def test_vocab_classify_offline_in_input_order(tmp_path, capsys):
+    terms = tmp_path / "terms.txt"
+    terms.write_text("Leukopenia\n\nDiffuse large B-cell lymphoma recurrent\n", encoding="utf-8")
+    # no database anywhere: the command must not need one
+    assert main(["--db", str(tmp_path / "none.duckdb"), "vocab", "classify", "T-cell lymphoma stage IV",
+                 "--file", str(terms), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "term,neoplasm,malignancy,category,subgroup,qualifiers,decided_by"
+    assert lines[1:] == [
+        "T-cell lymphoma stage IV,true,malignant,t_cell_nhl,,stage=IV,rule:t_cell_nhl",
+        "Leukopenia,false,,,,,rule:white_cell_lookalike",
+        "Diffuse large B-cell lymphoma recurrent,true,malignant,b_cell_nhl,,recurrent,rule:b_cell_nhl",
+    ]
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_vocab_classify_json_and_errors(tmp_path, capsys):
+    import json
+
+    assert main(["vocab", "classify", "Tumour lysis syndrome", "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["neoplasm"] is False and row["decided_by"] == "rule:tumour_lysis"
+    assert main(["vocab", "classify"]) == 2
+    assert "--file" in capsys.readouterr().err
+    assert main(["vocab", "classify", "--file", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+    assert main(["vocab", "classify", "x", "--format", "xml"]) == 2
