@@ -384,7 +384,7 @@ class PriorFit:
         if self.source == "given":
             return f"EBGM prior given: {theta}; negLL on {self.n_pairs} pairs = {self.neg_log_lik_full:.6f}"
         if self.source == "fallback":
-            return (f"EBGM prior not identifiable on these {self.n_pairs:,} pairs with a>=1 ({self.note}); "
+            return (f"EBGM prior not identifiable on {self.n_pairs:,} pairs with a>=1 ({self.note}); "
                     f"using the fallback prior {theta} instead (recorded in the fit; give --prior to choose one)")
         agree = "starts agree" if self.starts_agree else "STARTS DISAGREE (best kept)"
         squashed = (f"; squashed to {self.n_points} points, negLL on all pairs {self.neg_log_lik_full:.6f}"
@@ -469,7 +469,7 @@ def fit_prior(n, e, *, starts=DEFAULT_STARTS, squash_data: bool | None = None,
     fit = PriorFit(theta=best.theta, neg_log_lik=best.neg_log_lik, converged=best.converged, starts_agree=agree,
                    starts=results, n_pairs=len(n_pos), n_points=len(pn), squashed=bool(squash_data),
                    neg_log_lik_full=full_value, neg_log_lik_spread=spread, at_bounds=_at_bounds(best.theta))
-    problems = _identifiability_problems(fit, results)
+    problems = _identifiability_problems(fit, results, tolerance)
     if not problems and fit.at_bounds and flat_profile:
         with _one_blas_thread(), np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
             fit.flat = [_flat_direction(fit, name, points, n, e, distinct) for name in fit.at_bounds]
@@ -500,13 +500,17 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _identifiability_problems(fit: PriorFit, results: list[StartResult]) -> list[str]:
+def _identifiability_problems(fit: PriorFit, results: list[StartResult], tolerance: float) -> list[str]:
+    """Why the prior is not identifiable (empty when it is), each reason a phrase for the message."""
     problems = []
-    if not fit.converged:
-        problems.append("the best start did not converge")
-    if not fit.starts_agree:
-        spread = ", ".join(f"{r.neg_log_lik:.4f}{'' if r.converged else ' (not converged)'}" for r in results)
-        problems.append(f"the starting points reach different optima (negLL {spread})")
+    stalled = sum(not r.converged for r in results)
+    if stalled:
+        problems.append(f"{stalled} of its {len(results)} starting points did not converge")
+    if not fit.starts_agree and not stalled:
+        values = sorted(r.neg_log_lik for r in results)
+        optima = 1 + sum(b - a > tolerance for a, b in zip(values, values[1:], strict=False))
+        problems.append(f"its {len(results)} starting points reach {optima} different optima, negLL "
+                        f"{values[0]:.2f} to {values[-1]:.2f}")
     for name in fit.at_bounds:
         if name.startswith("p "):
             other = 2 if fit.theta[4] > 0.5 else 1
@@ -542,9 +546,12 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
     """Profile of the negLL along a parameter the fit left on a bound, and what it does to EBGM.
 
     The parameter is fixed at values beyond the bound (x 1e-3 or x 1e3: what the bound rules out) and from
-    the bound into the box in steps of a factor 10, the others refitted each time, until the profile rises by
-    more than FLAT_RISE. Where it stays within FLAT_RISE of the fit (the flat region) the EBGM of the
+    the bound into the box in steps of a factor 10, the others refitted each time (beyond a ceiling the
+    partner alpha or beta may follow), until the profile rises by more than FLAT_RISE. Where it is no more
+    than FLAT_RISE above the fit (the flat region, and any better point beyond the bound) the EBGM of the
     TOP_SIGNALS strongest signals (rows of the input, by EBGM at the fit) and of every pair is evaluated.
+    A bound is *binding* when beyond it the negLL is lower by more than FLAT_RISE (the data want the
+    parameter beyond it); that point then counts in the EBGM range too.
     """
     name, side = at_bound.split()
     i = THETA_NAMES.index(name)
@@ -560,15 +567,19 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
             break
         bounds = list(FREE_BOUNDS)
         bounds[i] = (value, value)
+        if side == "upper" and i < 4:  # beyond a ceiling, the partner (alpha <-> beta) may follow
+            bounds[i ^ 1] = (bounds[i ^ 1][0], max(bounds[i ^ 1][1], value))
         if k == 1:
             x = x_fit.copy()
+        if side == "upper" and i < 4:  # toward a point mass: start at the same component mean alpha / beta
+            x[i ^ 1] += value - x[i]
         x[i] = value  # from the previous point inside the box: the path is smooth, each refit short
         run = _fit_from(_from_free(x), points, bounds=bounds)
         x = _to_free(run.theta)
         rise = run.neg_log_lik - fit.neg_log_lik
         profile.append({name: run.theta[i], "neg_log_lik_rise": rise, "inside_bounds": k > 0,
                         "converged": run.converged, "theta": dict(zip(THETA_NAMES, run.theta, strict=True))})
-        if rise <= FLAT_RISE:
+        if rise <= FLAT_RISE:  # as good as the fit, or better (beyond a bound the data press against)
             flat_thetas.append(run.theta)
         elif k > 0:
             break
@@ -585,18 +596,23 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
     flat_values = [p[name] for p in profile if p["neg_log_lik_rise"] <= FLAT_RISE] + [fit.theta[i]]
     pairs_moved = int(dw[moved].sum())
     bound = fit.theta[i]
+    beyond = profile[0]
+    binding = beyond["neg_log_lik_rise"] < -FLAT_RISE
+    where = (f"{name} pressed against its {side} bound {bound:.3g} (at {beyond[name]:.2g} the negLL is "
+             f"{-beyond['neg_log_lik_rise']:.4g} lower)" if binding else
+             f"{name} on its {side} bound {bound:.3g}, where the likelihood is flat (profile within {FLAT_RISE} "
+             f"of the optimum for {name} from {min(flat_values):.2g} to {max(flat_values):.2g})")
+    summary = (f"{where}; across that range the EBGM of the {len(top)} strongest signals moves by up to "
+               f"{100 * top_change:.2g} % and {pairs_moved:,} of {int(dw.sum()):,} pairs' EBGM by more than 10 %")
     return {
-        "parameter": name, "bound": side, "value": bound, "profile": profile,
+        "parameter": name, "bound": side, "value": bound, "profile": profile, "binding": binding,
         "flat_range": [min(flat_values), max(flat_values)],
         "top_signals": [{"row": int(rows[j]), "a": float(n[rows[j]]), "expected": float(e[rows[j]]),
                          "ebgm": float(at_fit[j]), "ebgm_min": float(top_values[:, k].min()),
                          "ebgm_max": float(top_values[:, k].max())} for k, j in enumerate(top)],
         "top_signals_max_relative_change": top_change,
         "pairs_ebgm_moved_over_10pct": pairs_moved,
-        "summary": (f"{name} on its {side} bound {bound:.3g}, where the likelihood is flat (profile within "
-                    f"{FLAT_RISE} of the optimum for {name} from {min(flat_values):.2g} to {max(flat_values):.2g}); "
-                    f"across that range the EBGM of the {len(top)} strongest signals moves by up to "
-                    f"{100 * top_change:.2g} % and {pairs_moved:,} of {int(dw.sum()):,} pairs' EBGM by more than 10 %"),
+        "summary": summary,
     }
 
 
@@ -660,7 +676,11 @@ def _fit_from(start, points: _Points, bounds=FREE_BOUNDS) -> StartResult:
 
 
 def posterior_qn(theta, n, e):
-    """Qn = P f1(n) / (P f1(n) + (1 - P) f2(n)), posterior weight of component 1 (DuMouchel 1999 eq. 6)."""
+    """Qn = P f1(n) / (P f1(n) + (1 - P) f2(n)), posterior weight of component 1 (DuMouchel 1999 eq. 6).
+
+    In log space, Qn = expit(log P + log f1(n) - log(1-P) - log f2(n)): the ratio never under- or overflows,
+    and Qn is 0 or 1 only where the true value is within 1e-300 of it.
+    """
     a1, b1, a2, b2, p = _validate_theta(theta)
     n = np.asarray(n, dtype=float)
     e = np.asarray(e, dtype=float)
@@ -710,8 +730,10 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
         xa, qa = x[active], qn[active]
         s1, r1, s2, r2 = shape1[active], rate1[active], shape2[active], rate2[active]
         cdf = qa * special.gammainc(s1, r1 * xa) + (1 - qa) * special.gammainc(s2, r2 * xa) - prob
-        pdf = (qa * np.exp(log_norm1[active] + special.xlogy(s1 - 1, xa) - r1 * xa)
-               + (1 - qa) * np.exp(log_norm2[active] + special.xlogy(s2 - 1, xa) - r2 * xa))
+        # the mixture density in log space: no 0 * inf when one component's density overflows where Qn = 0
+        with np.errstate(divide="ignore"):
+            pdf = np.exp(np.logaddexp(np.log(qa) + log_norm1[active] + special.xlogy(s1 - 1, xa) - r1 * xa,
+                                      np.log1p(-qa) + log_norm2[active] + special.xlogy(s2 - 1, xa) - r2 * xa))
         lo_a = np.where(cdf < 0, xa, lo[active])
         hi_a = np.where(cdf > 0, xa, hi[active])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

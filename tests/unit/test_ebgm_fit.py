@@ -92,7 +92,7 @@ def test_the_polish_that_derailed_the_old_fit_now_ends_inside_the_box_at_the_opt
 def test_a_single_drug_table_is_not_identifiable_and_gets_the_fallback_prior(pairs_2023):
     one_drug = pairs_2023.filter(pl.col("ingredient_std") == CRS[0])
     n, e = _counts(one_drug)
-    with pytest.warns(ebgm.PriorNotIdentifiableWarning, match="not identifiable on these 373 pairs"):
+    with pytest.warns(ebgm.PriorNotIdentifiableWarning, match="not identifiable on 373 pairs"):
         fit = ebgm.fit_prior(n, e)
     assert fit.source == "fallback" and not fit.identifiable
     assert fit.theta == ebgm.DUMOUCHEL_1999_PRIOR
@@ -124,6 +124,24 @@ def test_a_table_without_overdispersion_is_not_identifiable_and_says_so():
     with pytest.warns(ebgm.PriorDisagreementWarning, match="Check the fit or give --prior"):
         kept = ebgm.fit_prior(n, e, fallback=None)
     assert kept.theta == fit.fitted_theta and kept.source == "fitted" and not kept.identifiable
+
+
+def test_a_component_that_wants_to_be_a_point_mass_is_held_at_the_ceiling_and_the_record_says_so():
+    """95 % of pairs at exactly their expected rate, 5 % signals: the null component would be a point mass
+    (alpha2, beta2 -> infinity). The fit keeps alpha2 at 20, records that beyond it the likelihood is
+    better, and keeps the fit because the strongest signals' EBGM hardly depends on it."""
+    rng = np.random.default_rng(3)
+    e = np.exp(rng.normal(-0.5, 1.2, 20_000))
+    rate = np.where(rng.random(e.size) < 0.05, rng.gamma(2.0, 5.0, e.size), 1.0)
+    n = rng.poisson(rate * e).astype(float)
+    fit = ebgm.fit_prior(n, e)
+    assert fit.source == "fitted" and fit.identifiable and fit.converged and fit.starts_agree
+    assert fit.at_bounds == ["alpha2 upper"] and fit.theta[2] == pytest.approx(ebgm.SHAPE_RATE_BOUNDS[1])
+    assert fit.theta[2] / fit.theta[3] == pytest.approx(1.0, abs=0.05)  # the null component's mean: lambda = 1
+    (flat,) = fit.flat
+    assert flat["binding"] and flat["profile"][0]["neg_log_lik_rise"] < -ebgm.FLAT_RISE
+    assert flat["top_signals_max_relative_change"] <= ebgm.FLAT_EBGM_TOLERANCE
+    assert "alpha2 pressed against its upper bound 20" in fit.summary()
 
 
 def _in_box(theta) -> bool:
