@@ -713,6 +713,8 @@ def signals_cmd(
     if "theta" in prior_used:
         theta = ",".join(f"{v:.6g}" for v in prior_used["theta"].values())
         agree = "starts agree" if prior_used["starts_agree"] else "STARTS DISAGREE (best kept)"
+        if prior_used.get("fit_source") == "fallback":
+            agree = f"not identifiable, DuMouchel 1999 prior used: {prior_used['note']}"
         err.print(f"EBGM prior {prior_used['prior']}: {theta} (negLL {prior_used['neg_log_lik']:.3f}, "
                   f"{prior_used['n_pairs']:,} pairs, {agree})", highlight=False)
     if out_file:
