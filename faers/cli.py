@@ -288,7 +288,7 @@ def load_cmd(
     zips: Annotated[list[Path] | None, typer.Argument(help="Quarter zips to load (default: the downloaded ones).")] = None,
     start: FromQuarter = None,
     end: ToQuarter = None,
-    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default) or none.")] = None,
+    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default), latest_version+duplicates or none.")] = None,
 ) -> int:
     """Load downloaded quarters into the database (new or re-published ones only), then dedup.
 
@@ -318,7 +318,10 @@ def refresh_cmd(
     ctx: typer.Context,
     start: FromQuarter = None,
     end: ToQuarter = None,
-    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default) or none.")] = None,
+    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default), latest_version+duplicates or none.")] = None,
+    find_duplicates: Annotated[bool | None, typer.Option(
+        "--duplicates/--no-duplicates",
+        help="Run the cross-report duplicate search (default: only if the database already uses it and a quarter was loaded).")] = None,
 ) -> int:
     """Download missing quarters, load new or re-published ones, apply FDA's deleted cases and dedup.
 
@@ -330,7 +333,7 @@ def refresh_cmd(
     s = settings(ctx)
     with _download_progress() as progress:
         result = pipeline.refresh(s, parse_optional(start), parse_optional(end), rule=dedup_rule,
-                                  download_progress=progress, say=_progress_printer())
+                                  download_progress=progress, say=_progress_printer(), duplicates=find_duplicates)
     fetched = sum(o.status == "downloaded" for o in result.downloads)
     loaded = sum(r.status == "loaded" for r in result.loads)
     out.print(f"{fetched} quarter(s) downloaded, {loaded} loaded, {len(result.loads) - loaded} unchanged; "
@@ -429,7 +432,8 @@ def export_cmd(
 @app.command("dedup")
 def dedup_cmd(
     ctx: typer.Context,
-    rule: Annotated[str, typer.Argument(help="latest_version (one report per case) or none (every version).")],
+    rule: Annotated[str, typer.Argument(help="latest_version (one report per case), latest_version+duplicates (one "
+                                            "per patient: see `faers duplicates`) or none (every version).")],
 ) -> int:
     """Switch the dedup rule the views use and rebuild the report selection.
 
@@ -446,6 +450,33 @@ def dedup_cmd(
         finally:
             con.close()
     out.print(f"dedup rule {rule}: {kept:,} reports")
+    return 0
+
+
+@app.command("duplicates")
+def duplicates_cmd(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Option("--method", help="splink (Fellegi-Sunter, default), em (the same model, faers' own EM) or exact (AEOLUS rule).")] = "splink",
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.9,
+) -> int:
+    """Find cross-report duplicates (one patient under several caseids) and write duplicate_pairs/_groups.
+
+    `faers dedup latest_version+duplicates` then counts each group once. Example: faers duplicates --threshold 0.95
+    """
+    from faers import duplicates, load
+
+    s = settings(ctx)
+    with load.writer_lock(s):
+        con = load.connect(s, read_only=False)
+        try:
+            result = duplicates.find(con, method, threshold, say=_progress_printer())
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    out.print(f"{result.reports:,} reports compared in {result.candidate_pairs:,} candidate pairs ({result.method}); "
+              f"{result.pairs:,} pairs at p >= {result.threshold}, {result.groups:,} groups of "
+              f"{result.reports_in_groups:,} reports: {result.duplicates_removed:,} duplicates "
+              f"({result.seconds['total']:.1f} s)", highlight=False, soft_wrap=True)
     return 0
 
 
