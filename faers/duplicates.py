@@ -434,6 +434,7 @@ def _splink_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) ->
     import logging
 
     from splink import DuckDBAPI, Linker
+    from splink.internals.exceptions import EMTrainingException
 
     con.execute("ATTACH IF NOT EXISTS ':memory:' AS faers_duplicates_work")
     con.execute("CREATE OR REPLACE TABLE faers_duplicates_work.main.features AS SELECT * FROM duplicate_features")
@@ -443,13 +444,16 @@ def _splink_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) ->
         work.execute("USE faers_duplicates_work")
         work.execute("SET enable_progress_bar = false")
         linker = Linker(DuckDBAPI(connection=work).register("features"), _splink_settings(), log_level=logging.ERROR)
-        linker.training.estimate_probability_two_random_records_match(list(PRIOR_RULES), recall=PRIOR_RECALL)
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+        try:
+            linker.training.estimate_probability_two_random_records_match(list(PRIOR_RULES), recall=PRIOR_RECALL)
+        except ValueError:  # no pair meets the rules (a tiny database): splink's default prior stays
+            pass
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed, num_chunks=1)
         for key in BLOCKING_KEYS:
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(f"l.{key} = r.{key}")
                 sessions.append({"blocking_key": key, "status": "trained"})
-            except ValueError as exc:  # splink refuses an m of 0 (below 1e-300) for some level
+            except (ValueError, EMTrainingException) as exc:  # an m of 0 (below 1e-300) for a level; no pairs
                 sessions.append({"blocking_key": key, "status": f"skipped: {exc}"[:160]})
         predictions = linker.inference.predict()
         work.execute("CREATE OR REPLACE TABLE scored AS SELECT least(primaryid_l, primaryid_r) AS primaryid_l, "

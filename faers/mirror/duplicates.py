@@ -49,8 +49,14 @@ def plant_cross_reports(planner, q: Quarter, specs: list[ReportSpec], new_ids: l
     by_caseid = {s.caseid: s for s in specs if s.kind == "background"}
     fresh = [c for c in new_ids if c not in car_ids and c not in planner.protected and c in by_caseid]
     n_twins = min(len(fresh) // 4, max(1, round(TWIN_SHARE * planner.n)))
-    n_lookalikes = min(len(fresh) // 4, max(1, round(LOOKALIKE_SHARE * planner.n)))
-    sources = rng.sample(fresh, n_twins + n_lookalikes)
+    n_lookalikes = min(len(fresh) // 4 - n_twins, max(1, round(LOOKALIKE_SHARE * planner.n)))
+    picked = rng.sample(fresh, 2 * (n_twins + n_lookalikes))
+    sources, replaced = picked[: n_twins + n_lookalikes], set(picked[n_twins + n_lookalikes:])
+    # The planted reports take the place of as many new cases: the quarter keeps its number of reports.
+    specs[:] = [s for s in specs if s.caseid not in replaced]
+    for caseid in replaced:
+        del planner.cases[caseid]
+    planner.case_order[:] = [c for c in planner.case_order if c not in replaced]
     for i, source_caseid in enumerate(sources):
         source = by_caseid[source_caseid]
         caseid = planner._case_counter = planner._case_counter + rng.randint(1, 3)
@@ -177,7 +183,7 @@ def _look_alike(rng: random.Random, report: Report, source: Report) -> None:
 
 def truth(planner) -> dict:
     """truth.json's `cross_reports`: every planted twin (a true duplicate pair) and lookalike (a true non-pair)."""
-    rows = [dataclasses.asdict(c) for c in planner.cross_reports]
+    rows = [{**dataclasses.asdict(c), "perturbations": list(c.perturbations)} for c in planner.cross_reports]
     twins = [r for r in rows if r["kind"] == "cross_duplicate"]
     return {
         "rule": "a cross_duplicate is the same patient as its source (one duplicate group of two reports); a "
@@ -186,3 +192,22 @@ def truth(planner) -> dict:
         "lookalike_pairs": len(rows) - len(twins),
         "pairs": rows,
     }
+
+
+def accuracy(found: dict[tuple[int, int], float], truth_json: dict, thresholds=(0.5, 0.8, 0.9, 0.95, 0.99)) -> list[dict]:
+    """Precision and recall of scored pairs {(primaryid_l, primaryid_r): match_probability} against the planted
+    twins of truth.json, at each threshold; lookalikes_flagged counts planted non-pairs called duplicates."""
+    def pair(p: dict) -> tuple[int, int]:
+        return (min(p["source_primaryid"], p["primaryid"]), max(p["source_primaryid"], p["primaryid"]))
+
+    planted = truth_json["cross_reports"]["pairs"]
+    twins = {pair(p) for p in planted if p["kind"] == "cross_duplicate"}
+    lookalikes = {pair(p) for p in planted if p["kind"] == "lookalike"}
+    out = []
+    for threshold in thresholds:
+        called = {k for k, prob in found.items() if prob >= threshold}
+        hits = len(called & twins)
+        out.append({"threshold": threshold, "pairs_called": len(called), "true_pairs": len(twins),
+                    "precision": hits / len(called) if called else None, "recall": hits / len(twins) if twins else None,
+                    "lookalikes_flagged": len(called & lookalikes)})
+    return out
