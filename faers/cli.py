@@ -15,6 +15,7 @@ from rich.console import Console
 
 from faers import paths
 from faers.errors import FaersError
+from faers.render import Format, FormatOption, MaxRowsOption
 
 try:  # typer >= 0.22 vendors click; older releases use click itself
     from typer.exceptions import Abort, Exit
@@ -53,16 +54,15 @@ FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, 
 ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
 
 
-def print_table(df, title: str | None = None) -> None:
-    """Render a polars DataFrame as a rich table (terminal) — the only formatting helper commands need."""
-    from rich.table import Table
+def print_table(df, title: str | None = None, fmt: Format = Format.table, max_rows: int | None = None) -> None:
+    """Write a polars DataFrame to stdout in the chosen format (faers.render) — the one output path for rows.
 
-    table = Table(title=title, show_lines=False)
-    for name in df.columns:
-        table.add_column(str(name))
-    for row in df.iter_rows():
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.print(table)
+    The title is shown above a table only, so csv/json/markdown output stays clean for scripts and documents."""
+    from faers.render import render
+
+    if title and fmt is Format.table:
+        sys.stdout.write(f"{title}\n")
+    sys.stdout.write(render(df, fmt, max_rows=max_rows))
 
 
 # --- downloader commands (issue 2) ---------------------------------------------------------------
@@ -348,11 +348,12 @@ def refresh_cmd(
 @app.command("status")
 def status_cmd(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table (compact), csv or json (every column).")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> int:
     """Per-quarter line accounting (read = loaded + repaired + rejected), deleted cases and reports kept.
 
-    Rows per table, sha256 and load time are in `--format csv|json`. Example: faers status --format csv
+    Rows per table, sha256 and load time are in `--format csv|json|line`. Example: faers status --format csv
     """
     import duckdb
 
@@ -370,14 +371,12 @@ def status_cmd(
                          f"{exc}); run `faers refresh` to finish it") from exc
     finally:
         con.close()
-    if fmt in ("csv", "json"):
-        _write_frame(df, fmt)
+    if fmt in (Format.csv, Format.json, Format.line):
+        print_table(df, fmt=fmt, max_rows=max_rows)
         return 0
-    if fmt != "table":
-        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
     compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
                "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
-    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}")
+    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
@@ -389,26 +388,18 @@ def status_cmd(
 def sql_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A read-only SQL query (SELECT ...).")],
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> int:
     """Run a read-only SQL query on the database (writes, ATTACH, COPY, INSTALL/LOAD are refused).
 
+    The table fits the terminal (wide results keep the first and last columns); in scripts use --format csv.
     Example: faers sql "SELECT quarter, count(*) FROM cases GROUP BY ALL ORDER BY 1"
     """
     from faers import query as q
 
-    df = q.run_query(settings(ctx), query)
-    if fmt == "table":
-        print_table(df)
-    elif fmt in ("csv", "json"):
-        _write_frame(df, fmt)
-    else:
-        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
+    print_table(q.run_query(settings(ctx), query), fmt=fmt, max_rows=max_rows)
     return 0
-
-
-def _write_frame(df, fmt: str) -> None:
-    sys.stdout.write(df.write_csv() if fmt == "csv" else df.write_json() + "\n")
 
 
 @app.command("export")
@@ -539,6 +530,8 @@ def _vocabulary_database(ctx: typer.Context):
 def vocab_unmatched(
     ctx: typer.Context,
     like: Annotated[str, typer.Option("--like", help="Text the spelling contains (case-insensitive).")],
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Drug names/prod_ai spellings containing TEXT that match no CAR T product, with counts.
 
@@ -546,29 +539,30 @@ def vocab_unmatched(
     """
     from faers import vocab
 
-    print_table(vocab.unmatched(_vocabulary_database(ctx), like), title=f"unmatched spellings like '{like}'")
+    print_table(vocab.unmatched(_vocabulary_database(ctx), like), title=f"unmatched spellings like '{like}'",
+                fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("groups")
-def vocab_groups(ctx: typer.Context) -> None:
+def vocab_groups(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """Event groups, their PTs, and the reports counting for each (after exclusions) in the loaded data.
 
     Example: faers vocab groups
     """
     from faers import vocab
 
-    print_table(vocab.group_counts(_vocabulary_database(ctx)), title="event groups")
+    print_table(vocab.group_counts(_vocabulary_database(ctx)), title="event groups", fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("products")
-def vocab_products(ctx: typer.Context) -> None:
+def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """CAR T products with target, approval, accepted variants and matched drug rows/reports.
 
     Example: faers vocab products
     """
     from faers.vocab.products import product_table
 
-    print_table(product_table(_vocabulary_database(ctx)), title="CAR T products")
+    print_table(product_table(_vocabulary_database(ctx)), title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
 @meddra_app.command("load")
@@ -636,8 +630,12 @@ def signals_cmd(
     all_pairs: Annotated[bool, typer.Option("--all", help="Every ingredient x PT pair (writes Parquet).")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV (or Parquet with --all) to write.")] = None,
     prior: PriorOption = "database",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> int:
     """Disproportionality for any drugs x events (a, b, c, d, ROR, PRR, chi2, IC, EBGM).
+
+    The table shows the main columns; --format csv|json|line every column.
 
     Example: faers signals --drug axi-cel --drug tisa-cel --event-group t_cell_malignancy --comparator indication
     """
@@ -666,9 +664,12 @@ def signals_cmd(
     if out_file:
         df.write_csv(out_file)
         out.print(f"{df.height} rows written to {out_file}")
+    elif fmt in (Format.csv, Format.json, Format.line):
+        print_table(df, fmt=fmt, max_rows=max_rows)
     else:
         print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
-                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]))
+                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]),
+                    fmt=fmt, max_rows=max_rows)
     return 0
 
 

@@ -72,6 +72,10 @@ def read_asc(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
                 f"{path}: line {number} has {len(fields)} '$'-separated fields, expected {len(columns)} "
                 f"({', '.join(columns)}); is this a MedDRA ASCII release?"
             )
+        for column, value in zip(columns, fields, strict=True):
+            if column in INTEGER_COLUMNS and value.strip() and not value.strip().isdigit():
+                raise ConfigError(f"{path}: line {number}: {column} = {value!r} is not a MedDRA code (a number); "
+                                  "is this the file of a MedDRA ASCII release, unedited?")
         rows.append(fields)
     frame = pl.DataFrame(rows, schema=list(columns), orient="row") if rows else pl.DataFrame(
         schema={c: pl.Utf8 for c in columns})

@@ -137,3 +137,11 @@ def test_a_missing_required_file_is_named(tmp_path):
 def test_unknown_level_is_refused(loaded):
     with pytest.raises(ConfigError, match="unknown MedDRA level"):
         meddra.expand(loaded, "group", "x")
+
+
+def test_a_code_that_is_not_a_number_names_file_line_and_value(tmp_path):
+    """Without the check DuckDB's cast would answer 'Conversion Error: Could not convert string' for the batch."""
+    files = dict(RELEASE, **{"llt.asc": RELEASE["llt.asc"] + [["LLT-X", "Broken code", 10000880, "", "", "", "", "", "",
+                                                                 "Y", ""]]})
+    with pytest.raises(ConfigError, match=r"llt.asc: line 6: llt_code = 'LLT-X' is not a MedDRA code"):
+        meddra.load(database(), write_release(tmp_path / "rel", files))
