@@ -448,7 +448,7 @@ def dedup_cmd(
 def duplicates_cmd(
     ctx: typer.Context,
     method: Annotated[str, typer.Option("--method", help="splink (Fellegi-Sunter, default), em (the same model, faers' own EM) or exact (AEOLUS rule).")] = "splink",
-    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.9,
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.95,
 ) -> int:
     """Find cross-report duplicates (one patient under several caseids) and write duplicate_pairs/_groups.
 

@@ -30,7 +30,7 @@ from faers.errors import FaersError
 # blocking with faers' own EM (no splink: a cross-check, and 5x faster on small databases); exact: AEOLUS rule.
 METHODS = ("splink", "em", "exact")
 DEFAULT_METHOD = "splink"
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.95
 DEDUP_RULE = "latest_version+duplicates"  # the loader's rule that uses duplicate_groups
 # A blocking key shared by more reports than this is ignored (its pairs are mostly different patients), which
 # bounds the candidate pairs at about n * MAX_BLOCK / 2 per rule, whatever the database's size.
@@ -42,7 +42,11 @@ BLOCKING_KEYS = {
     "key_age_drug": "same age in whole years, sex, country of occurrence and suspect ingredient set",
     "key_pt_drug": "same PT set and suspect ingredient set",
     "key_event_age": "same event date (day or month), age in whole years and sex",
+    "key_drug_country": "same suspect ingredient set and country of occurrence (a rare combination of drugs)",
 }
+# EM sessions: every key but the broad drug-and-country one, whose pairs are mostly different patients (EM
+# there can settle on "same drugs" as the match class); it still proposes pairs for scoring.
+TRAINING_KEYS = ("key_mfr_num", "key_event_drug", "key_age_drug", "key_pt_drug", "key_event_age")
 # The comparisons each key conditions on: an EM session on a key's pairs cannot estimate their m.
 BLOCK_FIELDS = {
     "key_mfr_num": {"mfr_num"},
@@ -50,6 +54,7 @@ BLOCK_FIELDS = {
     "key_age_drug": {"age", "sex", "occr_country", "ingredients"},
     "key_pt_drug": {"pts", "ingredients"},
     "key_event_age": {"event_date", "age", "sex"},
+    "key_drug_country": {"ingredients", "occr_country"},
 }
 # EM training sessions: each blocks on fields whose m it cannot estimate; together they cover every field.
 MAX_EM_ITERATIONS = 25
@@ -168,7 +173,10 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
         raise DuplicatesError(f"unknown duplicates method {method!r}: choose one of {', '.join(METHODS)}")
     if not 0 < threshold < 1:
         raise DuplicatesError(f"threshold must be a probability between 0 and 1 (exclusive), got {threshold}")
-    rule = load.current_dedup_rule(con)
+    try:
+        rule = load.current_dedup_rule(con)
+    except duckdb.CatalogException:
+        raise DuplicatesError("not a loaded faers database (no faers_settings): run `faers refresh` first") from None
     if rule is None:
         raise DuplicatesError("the database has no report selection yet: run `faers refresh` (or `faers load`) first")
     seconds: dict[str, float] = {}
@@ -176,10 +184,10 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
     con.execute("SET enable_progress_bar = false")
     load.mark_dedup_pending(con)  # the selection is latest_version until the rule is applied again below
     sqlfiles.run(con, "core_case_latest")
-    if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'drug_ingredients'").fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'drug_ingredients'").fetchall()[0][0]:
         vocab.install(con)
     sqlfiles.run(con, "core_duplicate_features", {"max_block": max_block})
-    reports = con.execute("SELECT count(*) FROM duplicate_features").fetchone()[0]
+    reports = con.execute("SELECT count(*) FROM duplicate_features").fetchall()[0][0]
     seconds["features"] = time.perf_counter() - started
     say(f"duplicates: {reports:,} reports, blocking and scoring ({method})")
     model = None
@@ -205,8 +213,8 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
     seconds["groups"] = time.perf_counter() - t
     pairs, groups, members = con.execute(
         "SELECT (SELECT count(*) FROM duplicate_pairs), count(DISTINCT group_id), count(*) FROM duplicate_groups"
-    ).fetchone()
-    n_candidates = con.execute("SELECT count(*) FROM duplicate_candidates").fetchone()[0]
+    ).fetchall()[0]
+    n_candidates = con.execute("SELECT count(*) FROM duplicate_candidates").fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS duplicate_candidates")
     con.execute("DROP TABLE IF EXISTS duplicate_features")
     seconds["total"] = time.perf_counter() - started
@@ -287,7 +295,7 @@ def _fellegi_sunter_em(patterns: np.ndarray, counts: np.ndarray, u: list[np.ndar
         start = np.zeros_like(uj)
         start[1:] = 0.5 ** np.arange(1, len(uj))
         m.append(_normalise(start) if active[j] else None)
-    p = 0.5
+    p = 0.1
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
@@ -348,6 +356,8 @@ def _model_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) -> 
         in_block = np.array([r[len(GAMMAS):-1] for r in rows], dtype=bool)
         counts = np.array([r[-1] for r in rows], dtype=float)
         for b, key in enumerate(keys):
+            if key not in TRAINING_KEYS:
+                continue
             sel = in_block[:, b]
             if counts[sel].sum() < 2:
                 continue
@@ -365,9 +375,11 @@ def _model_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) -> 
         start = np.zeros_like(uj)
         start[1:] = 0.5 ** np.arange(1, len(uj))
         m_final.append(m_sum[j] / m_n[j] if m_n[j] else _normalise(start))
-    # lambda: the most matches any one session found (a lower bound: each key misses some) over all pairs
-    found = max((s["pairs"] * s["p_match"] for s in sessions), default=0.0)
-    lam = float(np.clip(found / all_pairs if all_pairs else 0.0, 1e-12, 0.5))
+    # lambda as splink estimates it: the pairs the deterministic PRIOR_RULES find, over their assumed recall,
+    # over all pairs of reports
+    prior_pairs = con.execute("SELECT count(*) FROM duplicate_gammas WHERE key_mfr_num OR (key_event_drug AND g_age = 1)"
+                              ).fetchall()[0][0]
+    lam = float(np.clip(prior_pairs / PRIOR_RECALL / all_pairs if all_pairs else 0.0, 1e-12, 0.5))
     if rows:
         weight, probability = _score(patterns, m_final, u, lam)
         scored = pl.DataFrame({**{g: patterns[:, j] for j, g in enumerate(GAMMAS)},
@@ -449,7 +461,7 @@ def _splink_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) ->
         except ValueError:  # no pair meets the rules (a tiny database): splink's default prior stays
             pass
         linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed, num_chunks=1)
-        for key in BLOCKING_KEYS:
+        for key in TRAINING_KEYS:
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(f"l.{key} = r.{key}")
                 sessions.append({"blocking_key": key, "status": "trained"})
@@ -541,6 +553,16 @@ def _write_model(con: duckdb.DuckDBPyConnection, model: dict | None, method: str
 # --- reading the results -----------------------------------------------------------------------------------
 
 
+def groups_by_case(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """caseid -> duplicate_group_id, duplicate_group_size, duplicate_representative (the report the rule
+    latest_version+duplicates keeps at the latest cutoff): the columns a per-case study table (spm_cases.csv)
+    joins on caseid — caseid, not primaryid, so an older version selected by a cutoff still finds its group.
+    Empty before `faers duplicates` has run."""
+    return con.sql(
+        "SELECT caseid, group_id AS duplicate_group_id, group_size AS duplicate_group_size, "
+        "is_representative AS duplicate_representative FROM duplicate_groups ORDER BY caseid").pl()
+
+
 def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The method, threshold and trained parameters of the last `faers duplicates` (None if it never ran):
     what the study manifest records."""
@@ -549,7 +571,7 @@ def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
         if "duplicates_method" not in settings:
             return None
         rows = con.execute("SELECT comparison, level, m_probability, u_probability FROM duplicate_model").fetchall()
-        groups, members = con.execute("SELECT count(DISTINCT group_id), count(*) FROM duplicate_groups").fetchone()
+        groups, members = con.execute("SELECT count(DISTINCT group_id), count(*) FROM duplicate_groups").fetchall()[0]
     except duckdb.CatalogException:
         return None
     lam = next((m for c, _, m, _ in rows if c == "lambda"), None)

@@ -70,7 +70,9 @@ keyed AS (
            CASE WHEN pt_key IS NOT NULL AND ingredient_key IS NOT NULL
                 THEN hash(pt_key, ingredient_key) END AS key_pt_drug,
            CASE WHEN event_key IS NOT NULL AND age_int IS NOT NULL AND sex IS NOT NULL
-                THEN hash(event_key, age_int, sex) END AS key_event_age
+                THEN hash(event_key, age_int, sex) END AS key_event_age,
+           CASE WHEN ingredient_key IS NOT NULL AND occr_country IS NOT NULL
+                THEN hash(ingredient_key, occr_country) END AS key_drug_country
     FROM joined
 ),
 final AS (
@@ -86,7 +88,8 @@ final AS (
            CASE WHEN count(*) OVER (PARTITION BY key_event_drug) <= $max_block THEN key_event_drug END AS key_event_drug,
            CASE WHEN count(*) OVER (PARTITION BY key_age_drug) <= $max_block THEN key_age_drug END AS key_age_drug,
            CASE WHEN count(*) OVER (PARTITION BY key_pt_drug) <= $max_block THEN key_pt_drug END AS key_pt_drug,
-           CASE WHEN count(*) OVER (PARTITION BY key_event_age) <= $max_block THEN key_event_age END AS key_event_age
+           CASE WHEN count(*) OVER (PARTITION BY key_event_age) <= $max_block THEN key_event_age END AS key_event_age,
+           CASE WHEN count(*) OVER (PARTITION BY key_drug_country) <= $max_block THEN key_drug_country END AS key_drug_country
     FROM keyed
 )
 SELECT * FROM final;

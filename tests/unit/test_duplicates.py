@@ -141,6 +141,8 @@ def test_score_is_the_fellegi_sunter_weight_and_missing_levels_carry_no_evidence
 def test_unknown_method_or_threshold_is_refused():
     con = duckdb.connect()
     with pytest.raises(duplicates.DuplicatesError, match="unknown duplicates method"):
-        duplicates.find(con, "splink")
+        duplicates.find(con, "vigimatch")
     with pytest.raises(duplicates.DuplicatesError, match="between 0 and 1"):
         duplicates.find(con, "exact", 1.5)
+    with pytest.raises(duplicates.DuplicatesError, match="not a loaded faers database"):
+        duplicates.find(con, "exact")
