@@ -54,7 +54,8 @@ def block_sizes(db: Path) -> dict:
     try:
         con.execute("SET enable_progress_bar = false")
         sqlfiles.run(con, "core_case_latest")
-        sqlfiles.run(con, "core_duplicate_features", {"max_block": duplicates.MAX_BLOCK})
+        sqlfiles.run(con, "core_duplicate_features", {"max_block": duplicates.MAX_BLOCK,
+                                                       "max_broad_block": duplicates.MAX_BROAD_BLOCK})
         reports = con.execute("SELECT count(*) FROM duplicate_features").fetchone()[0]
         keys = {}
         for key in duplicates.BLOCKING_KEYS:
@@ -103,9 +104,9 @@ def bench_duplicates(chosen: list[str], previous: dict | None) -> dict:
             "extrapolated_candidate_pairs": round(candidates * scale),
             "extrapolated_wall_min": statistics.median(times) * scale / 60,
         }
-    from faers.duplicates import BLOCKING_KEYS, MAX_BLOCK
+    from faers.duplicates import BLOCKING_KEYS, MAX_BLOCK, MAX_BROAD_BLOCK
 
-    out["pair_cap_full_faers"] = FULL_CASES * MAX_BLOCK // 2 * len(BLOCKING_KEYS)
+    out["pair_cap_full_faers"] = FULL_CASES * (MAX_BLOCK * (len(BLOCKING_KEYS) - 1) + MAX_BROAD_BLOCK) // 2
     out["rows"] = _rows(out)
     return out
 

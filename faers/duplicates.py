@@ -35,6 +35,7 @@ DEDUP_RULE = "latest_version+duplicates"  # the loader's rule that uses duplicat
 # A blocking key shared by more reports than this is ignored (its pairs are mostly different patients), which
 # bounds the candidate pairs at about n * MAX_BLOCK / 2 per rule, whatever the database's size.
 MAX_BLOCK = 500
+MAX_BROAD_BLOCK = 30  # the same for key_drug_country: only rare drug combinations are a hint of one patient
 # Candidate pairs: a pair is compared when it agrees on one of these keys (built in core_duplicate_features.sql).
 BLOCKING_KEYS = {
     "key_mfr_num": "same manufacturer control number",
@@ -186,7 +187,7 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
     sqlfiles.run(con, "core_case_latest")
     if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'drug_ingredients'").fetchall()[0][0]:
         vocab.install(con)
-    sqlfiles.run(con, "core_duplicate_features", {"max_block": max_block})
+    sqlfiles.run(con, "core_duplicate_features", {"max_block": max_block, "max_broad_block": MAX_BROAD_BLOCK})
     reports = con.execute("SELECT count(*) FROM duplicate_features").fetchall()[0][0]
     seconds["features"] = time.perf_counter() - started
     say(f"duplicates: {reports:,} reports, blocking and scoring ({method})")
@@ -577,7 +578,7 @@ def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     lam = next((m for c, _, m, _ in rows if c == "lambda"), None)
     return {
         "method": settings["duplicates_method"], "threshold": float(settings["duplicates_threshold"]),
-        "blocking_keys": BLOCKING_KEYS, "max_block": MAX_BLOCK,
+        "blocking_keys": BLOCKING_KEYS, "max_block": MAX_BLOCK, "max_broad_block": MAX_BROAD_BLOCK,
         "probability_two_random_records_match": lam,
         "levels": [{"comparison": c, "level": lv, "m_probability": m, "u_probability": u}
                    for c, lv, m, u in rows if c != "lambda"],

@@ -2,7 +2,8 @@
 -- duplicate model compares, normalised, and its blocking keys. Built while case_selected holds the
 -- latest_version selection (faers/duplicates.py). Blocking keys are hashes; a key is NULL when the report lacks
 -- one of its fields or when more than $max_block reports share it (an uninformative block: "US, female, 60,
--- adalimumab" is not a patient), which caps the candidate pairs at n * max_block / 2 per rule.
+-- adalimumab" is not a patient), which caps the candidate pairs at n * max_block / 2 per rule; the broad key
+-- key_drug_country (ingredient set and country only) keeps only rare combinations ($max_broad_block).
 CREATE OR REPLACE TEMP TABLE duplicate_features AS
 WITH selected AS (
     SELECT primaryid, quarter FROM case_selected
@@ -89,7 +90,8 @@ final AS (
            CASE WHEN count(*) OVER (PARTITION BY key_age_drug) <= $max_block THEN key_age_drug END AS key_age_drug,
            CASE WHEN count(*) OVER (PARTITION BY key_pt_drug) <= $max_block THEN key_pt_drug END AS key_pt_drug,
            CASE WHEN count(*) OVER (PARTITION BY key_event_age) <= $max_block THEN key_event_age END AS key_event_age,
-           CASE WHEN count(*) OVER (PARTITION BY key_drug_country) <= $max_block THEN key_drug_country END AS key_drug_country
+           CASE WHEN count(*) OVER (PARTITION BY key_drug_country) <= $max_broad_block THEN key_drug_country END
+               AS key_drug_country
     FROM keyed
 )
 SELECT * FROM final;
