@@ -84,6 +84,8 @@ def test_signals_at_80_columns_show_the_numbers(tmp_path, capsys, monkeypatch):
                                          "--prior", "1,1,1,1,0.5", "--format", "csv")))
     rows = [[c.strip() for c in line.strip("│").split("│")] for line in lines if line.startswith("│ axi")]
     assert len(rows) == full.height == 1
-    eb05 = full.select(pl.col("eb05").round_sig_figs(4)).item()
-    assert rows[0][:2] == ["axi-cel", "spm"] and str(eb05) in rows[0] and rows[0][-2] == str(full["signal"][0]).lower()
+    # The conclusion survives the narrowing: drug, event, a on the left, ROR (95 % CI) and signal on the right.
+    ror, lower, upper = (full.select(pl.col(c).round_sig_figs(3)).item() for c in ("ror", "ror_lower", "ror_upper"))
+    assert rows[0][:3] == ["axi-cel", "spm", str(full["a"][0])]
+    assert rows[0][-2:] == [f"{ror} ({lower}–{upper})", str(full["signal"][0]).lower()]
     assert "columns (" in lines[-1]  # the hidden ones are announced, not squeezed
