@@ -87,7 +87,8 @@ def _comparators():
 # Shared option types, defined once.
 FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
 ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
-DEDUP_HELP = "latest_version (one report per case, the default) or none (every report version)"
+DEDUP_HELP = ("latest_version (one report per case, the default), latest_version+duplicates (one per patient: "
+              "run `faers duplicates` first) or none (every report version)")
 DedupOption = Annotated[str | None, typer.Option("--dedup", help=f"Dedup rule: {DEDUP_HELP}.",
                                                  callback=_one_of("dedup rule", _dedup_rules))]
 DedupArgument = Annotated[str, typer.Argument(help=f"Dedup rule: {DEDUP_HELP}.",
@@ -357,6 +358,9 @@ def refresh_cmd(
     start: FromQuarter = None,
     end: ToQuarter = None,
     dedup_rule: DedupOption = None,
+    find_duplicates: Annotated[bool | None, typer.Option(
+        "--duplicates/--no-duplicates",
+        help="Run the cross-report duplicate search (default: only if the database already uses it and a quarter was loaded).")] = None,
 ) -> None:
     """Download missing quarters, load new or re-published ones, apply FDA's deleted cases and dedup.
 
@@ -368,7 +372,7 @@ def refresh_cmd(
     s = settings(ctx)
     with _download_progress() as progress:
         result = pipeline.refresh(s, parse_optional(start), parse_optional(end), rule=dedup_rule,
-                                  download_progress=progress, say=_progress_printer())
+                                  download_progress=progress, say=_progress_printer(), duplicates=find_duplicates)
     fetched = sum(o.status == "downloaded" for o in result.downloads)
     loaded = sum(r.status == "loaded" for r in result.loads)
     out.print(f"{fetched} quarter(s) downloaded, {loaded} loaded, {len(result.loads) - loaded} unchanged; "
@@ -495,6 +499,28 @@ def dedup_cmd(
     with Database(settings(ctx)).writer() as db:
         kept = db.dedup(rule)
     out.print(f"dedup rule {rule}: {kept:,} reports")
+
+
+@app.command("duplicates")
+def duplicates_cmd(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Option("--method", help="splink (Fellegi-Sunter, default), em (the same model, faers' own EM) or exact (AEOLUS rule).")] = "splink",
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.95,
+) -> None:
+    """Find cross-report duplicates (one patient under several caseids) and write duplicate_pairs/_groups.
+
+    `faers dedup latest_version+duplicates` then counts each group once. Example: faers duplicates --threshold 0.95
+    """
+    from faers import duplicates
+    from faers.database import Database
+
+    with Database(settings(ctx)).writer() as db:
+        result = duplicates.find(db.con, method, threshold, say=_progress_printer())
+        db.con.execute("CHECKPOINT")
+    out.print(f"{result.reports:,} reports compared in {result.candidate_pairs:,} candidate pairs ({result.method}); "
+              f"{result.pairs:,} pairs at p >= {result.threshold}, {result.groups:,} groups of "
+              f"{result.reports_in_groups:,} reports: {result.duplicates_removed:,} duplicates "
+              f"({result.seconds['total']:.1f} s)", highlight=False, soft_wrap=True)
 
 
 

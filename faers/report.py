@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import __version__, signals, study
+from faers import __version__, duplicates, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
@@ -73,6 +73,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
         published_df = study.published_vs_computed(st, main_tables, roles, comparator, tables_at)
         provenance = _provenance(st)
+        provenance["duplicates_model"] = duplicates.last_run(st.con)  # None until `faers duplicates` ran
     finally:
         st.close()
 

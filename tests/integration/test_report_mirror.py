@@ -176,11 +176,13 @@ def test_published_vs_computed_lists_every_published_number(report_dir):
 def test_sensitivity_covers_the_whole_grid(report_dir):
     rows = _csv(report_dir / "sensitivity.csv")
     grid = {(r["roles"], r["dedup_rule"], r["cutoff"], r["comparator"]) for r in rows}
-    assert len(grid) == len(rows) == 3 * 2 * 4 * 3
+    assert len(grid) == len(rows) == 3 * len(study.DEDUP_RULES) * 4 * 3
     # dedup 'none' keeps every version: never fewer CAR T reports than 'latest_version'
     by = {(r["roles"], r["dedup_rule"], r["cutoff"], r["comparator"]): int(r["car_t_reports"]) for r in rows}
     assert all(by[(ro, "none", c, k)] >= by[(ro, "latest_version", c, k)] for ro, _, c, k in grid)
     assert any(by[(ro, "none", c, k)] > by[(ro, "latest_version", c, k)] for ro, _, c, k in grid)
+    # one report per patient: never more than one per case
+    assert all(by[(ro, "latest_version+duplicates", c, k)] <= by[(ro, "latest_version", c, k)] for ro, _, c, k in grid)
 
 
 def test_manifest_has_provenance(report_dir, mirror_db):
