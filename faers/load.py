@@ -98,7 +98,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {table}_all (quarter VARCHAR NOT NULL, era VARCHAR NOT NULL, {cols})")
     for name in BOOKKEEPING:
         sqlfiles.run(con, name)
-    sqlfiles.run(con, "macros")
+    sqlfiles.run(con, "core_macros")
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_countries'").fetchone()[0]:
         con.execute(
             "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
@@ -118,10 +118,10 @@ def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the user-facing views, one named SQL file each."""
+    """(Re)create the user-facing views, one SQL file each: sql/out_<view>.sql."""
     _ensure_case_selected(con)
     for view in USER_VIEWS:
-        sqlfiles.run(con, view)
+        sqlfiles.run(con, f"out_{view}")
 
 
 def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
