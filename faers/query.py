@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers.errors import FaersError
-from faers.load import USER_VIEWS, connect
+from faers.database import Database
+from faers.errors import ConfigError, FaersError
+from faers.load import USER_VIEWS
 from faers.paths import Settings
 
 # Statement types a read-only analyst query may contain. Everything else (INSERT/UPDATE/DELETE, DDL,
@@ -18,8 +19,8 @@ from faers.paths import Settings
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
-class QueryRefused(FaersError):
-    exit_code = 2
+class QueryRefused(ConfigError):
+    """The query is not a read-only SELECT: a usage error."""
 
 
 def check_read_only(query: str) -> None:
@@ -66,7 +67,7 @@ def query_error_message(exc: Exception) -> str:
 
 def read_only_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A connection that cannot write the database, read or write other files, or load extensions."""
-    con = connect(settings, read_only=True)
+    con = Database(settings).con
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -91,7 +92,7 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
         raise FaersError(f"unknown export format {fmt!r}: use parquet or csv")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = connect(settings, read_only=True)
+    con = Database(settings).con
     written: dict[str, Path] = {}
     try:
         for view in USER_VIEWS:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import sqlfiles
+from faers import connection, sqlfiles
 from faers.errors import ConfigError
 
 # file name -> (table, columns, required). Codes are integers; everything else text as published.
@@ -99,8 +99,7 @@ def load(con, directory) -> dict[str, int]:
             frames[table] = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
             continue
         frames[table] = read_asc(path, columns)
-    con.execute("begin transaction")
-    try:
+    with connection.transaction(con):
         with tempfile.TemporaryDirectory(prefix="faers-meddra-") as staging:
             for table, frame in frames.items():
                 # staged through a clean CSV: DuckDB reads it in one pass (row inserts take minutes for llt.asc)
@@ -115,10 +114,6 @@ def load(con, directory) -> dict[str, int]:
                     {"path": str(staged)},
                 )
         sqlfiles.run(con, "vocab_meddra_term_pts")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return {table: frame.height for table, frame in frames.items()}
 
 

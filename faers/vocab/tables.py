@@ -7,9 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import sqlfiles
+from faers import connection, sqlfiles
 from faers.errors import ConfigError
 from faers.paths import data_dir
+from faers.vocab import meddra
 
 REQUIRED_RELATIONS = ("drugs", "reactions", "indications")
 
@@ -34,6 +35,9 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     Vocabulary("event_group_meddra", "event_group_meddra.csv", ("group_name", "level", "term"), None),
     Vocabulary("event_exclusions", "event_exclusions.csv", ("pt", "applies_to_target"), "vocab_event_exclusions"),
     Vocabulary("indication_groups", "indication_groups.csv", ("indication_group", "indi_pt"), "vocab_indication_groups"),
+    # read by faers.vocab.neoplasms (Python), which installs the classification of the database's terms
+    Vocabulary("neoplasm_rules", "neoplasm_rules.csv", ("rule",), None),
+    Vocabulary("neoplasm_overrides", "neoplasm_overrides.csv", ("term",), None),
 )
 
 # Views in dependency order; each is one file sql/vocab_<view>.sql.
@@ -74,8 +78,7 @@ def install(con) -> None:
         raise ConfigError(
             f"cannot install vocabularies: the database has no {', '.join(missing)} view; load data first (faers refresh)"
         )
-    con.execute("begin transaction")
-    try:
+    with connection.transaction(con):
         sqlfiles.run(con, "vocab_macros")
         for vocabulary in ("products", "product_variants", "product_near_misses", "product_indications",
                            "event_exclusions", "indication_groups"):
@@ -83,16 +86,10 @@ def install(con) -> None:
         sqlfiles.run(con, "vocab_event_groups",
                      {"groups_path": csv_path("event_groups"), "unions_path": csv_path("event_group_unions")})
         sqlfiles.run(con, "vocab_versions", {"path": str(vocab_dir() / "VERSIONS.csv")})
-        from faers.vocab import meddra  # here, not at the top: meddra imports this module
-
         if meddra.is_loaded(con):
             meddra.add_hierarchy_groups(con, csv_path("event_group_meddra"))
         for view in VIEWS:
             sqlfiles.run(con, f"vocab_{view}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def query_frame(con, sql: str, params: dict | None = None) -> pl.DataFrame:
