@@ -773,7 +773,7 @@ def exit_code(exc: BaseException) -> int:
     """The one place an error becomes a message on stderr and an exit code: usage errors (a bad flag, value or
     choice) 2, data and database errors 1, database busy 75 (EX_TEMPFAIL: try again later), interrupted 130."""
     if isinstance(exc, FaersError):
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)  # one line, greppable in logs
+        _print_error(str(exc))
         return exc.exit_code
     if isinstance(exc, Exit):
         return exc.exit_code
@@ -786,9 +786,17 @@ def exit_code(exc: BaseException) -> int:
         return EXIT_INTERRUPTED
     duckdb = sys.modules.get("duckdb")  # only loaded by the commands that use it
     if duckdb is not None and isinstance(exc, duckdb.Error):
-        err.print(f"[bold red]error:[/] the database refused the operation: {exc}", highlight=False, soft_wrap=True)
+        _print_error(f"the database refused the operation: {exc}")
         return EXIT_DATA
     raise exc
+
+
+def _print_error(message: str) -> None:
+    """One line, greppable in logs. The message is shown as written: it quotes file contents and SQL, where
+    '[...]' is not rich markup and ':x:' (a /etc/passwd line) is not an emoji."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False)
 
 
 def main(argv: list[str] | None = None) -> int:
