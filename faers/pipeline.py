@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import duckdb
-
-from faers import download, load, vocab
+from faers import download, load
+from faers.database import Database
 from faers.paths import Settings
 from faers.quarters import Quarter
 
@@ -16,6 +15,7 @@ from faers.quarters import Quarter
 class RefreshResult:
     downloads: list  # download.DownloadOutcome
     loads: list  # load.QuarterResult
+    checks: list = field(default_factory=list)  # checks.CheckResult, run on the database at the end
 
     @property
     def failed_downloads(self) -> list:
@@ -32,7 +32,8 @@ def refresh(
     say: Callable[[str], None] | None = None,
     session=None,
 ) -> RefreshResult:
-    """Download what is missing, then load every verified quarter in range that is new or changed.
+    """Download what is missing, then load every verified quarter in range that is new or changed, then run
+    the data checks (sql/checks/) on the database.
 
     A quarter that fails to download is reported; the others are still loaded (a rerun resumes it).
     """
@@ -40,18 +41,18 @@ def refresh(
     just_hashed = {o.path: o.sha256 for o in outcomes if o.status != "failed" and o.path is not None}
     local = download.local_quarters(settings, verified=just_hashed)
     loads = load_and_map(settings, local, start=start, end=end, rule=rule, say=say)
-    return RefreshResult(outcomes, loads)
+    checked = []
+    if settings.db_path.is_file():
+        with Database(settings) as db:
+            checked = db.check()
+    return RefreshResult(outcomes, loads, checked)
 
 
 def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=None, say=None) -> list:
     """Load quarters, then (re)install the vocabularies so mapping views (drug_products, ...) are current."""
     results = load.load(settings, local, start=start, end=end, rule=rule, progress=say)
-    with load.writer_lock(settings):
-        con = load.connect(settings, read_only=False)
-        try:
-            vocab.install(con)
-        finally:
-            con.close()
+    with Database(settings).writer() as db:
+        db.install_vocabularies()
     return results
 
 
@@ -61,12 +62,7 @@ def quarter_status(links: list, settings: Settings) -> list[tuple]:
     downloaded = {local.quarter for local in download.local_quarters(settings)}
     loaded: set[str] = set()
     if settings.db_path.is_file():
-        con = load.connect(settings, read_only=True)
-        try:
-            loaded = set(load.loaded_quarters(con))
-        except duckdb.CatalogException:
-            pass  # a database the loader has not filled yet
-        finally:
-            con.close()
+        with Database(settings) as db:
+            loaded = set(db.loaded_quarters())
     return [(link, "loaded" if str(link.quarter) in loaded else
              "downloaded" if link.quarter in downloaded else "missing") for link in links]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from faers import sqlfiles
+from faers import sqlfiles, stats
+from faers.database import Database
 from faers.errors import FaersError
 from faers.load import DEDUP_RULES as DEDUP_RULES_OF_LOADER
 from faers.load import DEFAULT_DEDUP_RULE, current_dedup_rule
@@ -28,14 +29,12 @@ EVENT_GROUPS = ("spm", *CATEGORIES, "myeloid")
 COMPARATORS = ("indication", "all", "class")
 DEDUP_RULES = tuple(DEDUP_RULES_OF_LOADER)
 SENSITIVITY_CUTOFFS = ("2023Q2", "2023Q4", "2024Q1", "latest")
-SIGNAL_CRITERION = "ror_lower > 1 and a >= 3"
+SIGNAL_CRITERION = stats.SIGNAL_RULE
 DB_ALIAS = "faers_db"  # the attached database's catalog name, fixed in the study SQL files
 
 
 class StudyError(FaersError):
-    """The study cannot run on this database (missing, empty, no CAR T reports in range)."""
-
-    exit_code = 3
+    """The study cannot run on this database (missing, empty, no CAR T reports in range): a data error."""
 
 
 @dataclass
@@ -77,13 +76,10 @@ def open_study(settings: Settings, install_vocab: Callable | None = None) -> Stu
     path = settings.db_path
     if not path.exists():
         raise StudyError(f"no database at {path}: run `faers refresh` (or `faers load`, or `make demo`) first")
-    con = duckdb.connect()
     try:
-        con.execute(f"ATTACH ? AS {DB_ALIAS} (READ_ONLY)", [str(path)])
+        con = Database(path).attach_in_memory(DB_ALIAS)
     except duckdb.IOException as exc:
-        con.close()
         raise StudyError(f"cannot open {path} read-only ({exc}); if a refresh or load is running, wait for it") from exc
-    con.execute("SET search_path = ?", [f"memory.main,{DB_ALIAS}.main"])
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [DB_ALIAS]).fetchall()}
     if not {"demo_all", "loaded_quarters", "case_selected"} <= tables:
         con.close()
@@ -301,9 +297,6 @@ def time_to_onset(study: Study, groups=("spm", "t_cell_malignancy", *CATEGORIES[
 def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
     """Per comparator: the headline numbers of the current selection/roles (counts do not depend on the
     comparator; the RORs do)."""
-    from faers.signals import MIN_REPORTS as MIN_A
-    from faers.signals import ror
-
     side = _exposed_side(counts)
     get = {(r["product"], r["event_group"]): r for r in side.iter_rows(named=True)}
     car_t, spm = get[(ALL_CAR_T, "spm")]["reports"], get[(ALL_CAR_T, "spm")]["with_event"]
@@ -319,9 +312,7 @@ def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
             for group, label in (("spm", "spm"), ("t_cell_malignancy", "t_cell")):
                 cell = counts.filter((pl.col("product") == product) & (pl.col("event_group") == group)
                                      & (pl.col("comparator") == comparator))
-                value = (None, None, None)
-                if cell.height and cell["a"][0] >= MIN_A:
-                    value = ror(*cell.select("a", "b", "c", "d").row(0))
+                value = stats.reported_ror(*cell.select("a", "b", "c", "d").row(0)) if cell.height else (None,) * 3
                 for suffix, v in zip(("", "_lower", "_upper"), value, strict=True):
                     row[f"ror_{label}_{product}{suffix}"] = None if v is None else round(v, 3)
         out[comparator] = row
@@ -363,16 +354,13 @@ def sensitivity(study: Study, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, ro
 def timeline(study: Study, comparator: str, groups=("spm", "t_cell_malignancy")) -> pl.DataFrame:
     """Cumulative 2x2 and ROR per quarter (reports whose case first reached FAERS by that quarter), and the
     first quarter each product x event group met the signal criterion."""
-    from faers.signals import MIN_REPORTS as MIN_A
-    from faers.signals import ror
-
     rows = []
     for quarter in [q for q in study.loaded if q <= study.through]:
         counts = signal_counts(study, groups, as_of=quarter).filter(pl.col("comparator") == comparator)
         for r in counts.iter_rows(named=True):
-            value = ror(r["a"], r["b"], r["c"], r["d"]) if r["a"] >= MIN_A else (None, None, None)
+            value = stats.reported_ror(r["a"], r["b"], r["c"], r["d"])
             rows.append({"quarter": quarter, **r, "ror": value[0], "ror_lower": value[1], "ror_upper": value[2],
-                         "signal": value[1] is not None and value[1] > 1})
+                         "signal": bool(stats.signal_ror(value[1], r["a"]))})
     df = pl.DataFrame(rows, infer_schema_length=None)
     first = (df.filter(pl.col("signal")).group_by("product", "event_group")
              .agg(pl.col("quarter").min().alias("first_signal_quarter")))

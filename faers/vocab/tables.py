@@ -7,9 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import sqlfiles
+from faers import connection, sqlfiles
 from faers.errors import ConfigError
 from faers.paths import data_dir
+from faers.vocab import meddra
 
 REQUIRED_RELATIONS = ("drugs", "reactions", "indications")
 
@@ -85,8 +86,7 @@ def install(con) -> None:
         raise ConfigError(
             f"cannot install vocabularies: the database has no {', '.join(missing)} view; load data first (faers refresh)"
         )
-    con.execute("begin transaction")
-    try:
+    with connection.transaction(con):
         sqlfiles.run(con, "vocab_macros")
         for vocabulary in ("products", "product_variants", "product_near_misses", "product_indications",
                            "indication_groups", "neoplasm_event_groups", "neoplasm_treated_diseases"):
@@ -97,16 +97,10 @@ def install(con) -> None:
         sqlfiles.run(con, "vocab_neoplasm_settings", {"count_unspecified": False})
         sqlfiles.run(con, "vocab_event_groups")
         sqlfiles.run(con, "vocab_versions", {"path": str(vocab_dir() / "VERSIONS.csv")})
-        from faers.vocab import meddra  # here, not at the top: meddra imports this module
-
         if meddra.is_loaded(con):
             meddra.add_hierarchy_groups(con, csv_path("event_group_meddra"))
         for view in VIEWS:
             sqlfiles.run(con, f"vocab_{view}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def query_frame(con, sql: str, params: dict | None = None) -> pl.DataFrame:

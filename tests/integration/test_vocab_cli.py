@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from faers import Database
 from faers.cli import main
-from tests.unit.test_vocab_meddra import write_release
+from tests.meddra_release import write_release
 from tests.vocab_tables import database
 
 
@@ -18,21 +19,52 @@ def _database_file(tmp_path):
     return path
 
 
-def test_vocab_commands(tmp_path, capsys):
+def _rows(text: str, first_cell: str) -> list[list[str]]:
+    """The cells of the printed table rows whose first cell is `first_cell`."""
+    rows = [[cell.strip() for cell in line.strip().strip("│").split("│")] for line in text.splitlines() if "│" in line]
+    return [row for row in rows if row[0] == first_cell]
+
+
+def test_vocab_commands(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # one table row per line
     db = str(_database_file(tmp_path))
     assert main(["--db", db, "vocab", "products"]) == 0
-    assert "axi-cel" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # product, brand, generic, target, first approval, drug rows, reports, variants: report 1's YESCARTA
+    # is axi-cel's one drug row and report; no other product matched anything
+    (axi_cel,) = _rows(out, "axi-cel")
+    assert axi_cel[5:7] == ["1", "1"], axi_cel
+    (tisa_cel,) = _rows(out, "tisa-cel")
+    assert tisa_cel[5:7] == ["0", "0"], tisa_cel
     assert main(["--db", db, "vocab", "unmatched", "--like", "cabtagene"]) == 0
-    assert "RELMACABTAGENE AUTOLEUCEL" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "RELMACABTAGENE AUTOLEUCEL" in out and "YESCARTA" not in out
     assert main(["--db", db, "vocab", "groups"]) == 0
-    assert "leukemia" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # group, PT, subgroup, reports, excluded reports, group reports: report 1's AML counts for leukemia
+    aml = [row for row in _rows(out, "leukemia") if row[1].lower() == "acute myeloid leukaemia"]
+    assert aml and aml[0][3] == "1" and aml[0][5] == "1", aml
     assert main(["--db", db, "meddra", "load", str(write_release(tmp_path / "MedAscii"))]) == 0
     assert "meddra_pt: 3 rows" in capsys.readouterr().out
 
 
 def test_vocab_command_without_a_database_says_what_to_do(tmp_path, capsys):
-    assert main(["--db", str(tmp_path / "missing.duckdb"), "vocab", "groups"]) == 2
+    assert main(["--db", str(tmp_path / "missing.duckdb"), "vocab", "groups"]) == 1
     assert "faers refresh" in capsys.readouterr().err
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_vocab_commands_write_under_the_writer_lock(tmp_path, capsys):
+    """`faers vocab` installs the vocabularies (a write): while a refresh holds the database it says busy
+    (exit 75, no traceback) instead of writing beside it."""
+    db = _database_file(tmp_path)
+    with Database(db).writer():
+        assert main(["--db", str(db), "vocab", "groups"]) == 75
+        err = capsys.readouterr().err
+        assert main(["--db", str(db), "meddra", "load", str(write_release(tmp_path / "MedAscii"))]) == 75
+    assert "another faers process (pid" in err and "Traceback" not in err
+    assert "vocab_products" not in Database(db).table_names()
+    assert main(["--db", str(db), "vocab", "groups"]) == 0
 
 
 def test_vocab_classify_offline_in_input_order(tmp_path, capsys):
