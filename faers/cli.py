@@ -618,6 +618,23 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
     print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
+def _check_format(fmt: str) -> None:
+    from faers.errors import ConfigError
+
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
+
+
+def _emit_rows(df, fmt: str, title: str) -> None:
+    """Print rows as a table (terminal) or as csv / json for scripts."""
+    from faers.vocab import neoplasms
+
+    if fmt == "table":
+        print_table(df, title=title)
+    else:
+        sys.stdout.write(neoplasms.format_rows(df, fmt))
+
+
 @vocab_app.command("classify")
 def vocab_classify(
     terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
@@ -633,16 +650,29 @@ def vocab_classify(
     from faers.errors import ConfigError
     from faers.vocab import neoplasms
 
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
+    _check_format(fmt)
     given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
     if not given:
         raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
-    df = neoplasms.classify_many(given)
-    if fmt == "table":
-        print_table(df.select(neoplasms.COLUMNS), title="neoplasm classification")
-    else:
-        sys.stdout.write(neoplasms.format_rows(df, fmt))
+    _emit_rows(neoplasms.classify_many(given).select(neoplasms.COLUMNS), fmt, "neoplasm classification")
+
+
+@vocab_app.command("audit")
+def vocab_audit(
+    ctx: typer.Context,
+    car_t: Annotated[bool, typer.Option("--car-t", help="Only terms seen in CAR T reports.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Every reaction term of the loaded database the neoplasm rules call a neoplasm or reject as a look-alike,
+    with its classification, the deciding rule and report counts (all, CAR T): the worklist for checking the rules.
+
+    Example: faers vocab audit --car-t --format csv > neoplasm_audit.csv
+    """
+    from faers.vocab import neoplasms
+
+    _check_format(fmt)
+    df = neoplasms.audit(_vocabulary_database(ctx), car_t_only=car_t)
+    _emit_rows(df, fmt, "neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""))
 
 
 @meddra_app.command("load")

@@ -74,6 +74,23 @@ class CarTCase:
 # ----------------------------------------------------------------------------------------------- helpers
 
 
+def _indication_keeps_truth(indication: str, pts, targets: set[str]) -> bool:
+    """Whether a concomitant drug's indication may be written on a CAR T report without changing what the truth
+    counts: the study excludes a reaction of the same disease as an indication, and a disease treated by a target
+    of the indication's group (faers.vocab.neoplasms): such an indication (a distractor's B-ALL on a BCMA report,
+    Prostate cancer beside a planted Prostate cancer) is left out."""
+    from faers.vocab.neoplasms import classify, treated_target
+
+    given = classify(indication)
+    if not given.neoplasm:
+        return True
+    target = treated_target(given)
+    if target is not None and target not in targets:
+        return False
+    same = (given.category, given.subgroup)
+    return all((c.category, c.subgroup) != same for c in map(classify, pts) if c.neoplasm)
+
+
 def quarter_start(q: Quarter) -> dt.date:
     return dt.date(q.year, 3 * q.q - 2, 1)
 
@@ -389,10 +406,11 @@ class ReportBuilder:
         extras = [support.pick(rng) for _ in range(rng.randint(0, 3))] + [vocab.drugs_by_group[prior_group].pick(rng) for _ in range(rng.randint(0, 2))]
         if rng.random() < 0.08:
             extras.append(vocab.drugs_by_group["distractor"].pick(rng))
+        targets = {self._products[p].target for p in version.roles}
         for drug in extras:
             seq += 1
             report.drugs.append(self._drug_row(rng, seq, "C", drug, era))
-            if rng.random() < 0.5:
+            if rng.random() < 0.5 and _indication_keeps_truth(drug.indication, version.pts, targets):
                 report.indications.append((seq, drug.indication))
         report.reactions = [(pt, "") for pt in version.pts]
         self._outcomes_and_sources(rng, report)

@@ -30,6 +30,7 @@ COLUMNS = {
     "time_to_onset.csv": ["product", "event_group", "reports", "computed", "median_days", "q1_days", "q3_days"],
     "timeline.csv": ["product", "event_group", "comparator", "quarter", "a", "b", "c", "d", "ror", "ror_lower",
                      "ror_upper", "signal", "first_signal_quarter"],
+    "funnel.csv": ["product", "step_order", "step", "reason", "reports"],
 }
 
 
@@ -86,6 +87,29 @@ def test_summary_products_categories_match_truth_for_suspect(report_dir, mirror_
     categories = {r["category"]: int(r["reports"]) for r in _csv(report_dir / "categories.csv")}
     for category, n in truth["per_category"].items():
         assert categories[category] == n, category
+
+
+def test_funnel_matches_truth_and_adds_up(report_dir, mirror_db):
+    truth = mirror_db[2]["suspect"]
+    rows = _csv(report_dir / "funnel.csv")
+    by_product: dict[str, dict] = {}
+    for r in rows:
+        by_product.setdefault(r["product"], {})[(r["step"], r["reason"])] = int(r["reports"])
+    assert list(by_product) == ["all_car_t", *study.PRODUCTS]
+    for product, steps in by_product.items():
+        removed = sum(n for (step, _), n in steps.items() if step == "removed")
+        assert steps[("with_neoplasm_term", "")] == removed + steps[("spm_reports", "")], product
+        assert steps[("spm_reports", "")] == (truth["spm_reports"] if product == "all_car_t"
+                                              else truth["spm_per_product"][product]), product
+    whole = by_product["all_car_t"]
+    assert whole[("car_t_reports", "")] == truth["car_t_reports"]
+    assert whole[("with_neoplasm_term", "")] == truth["neoplasm_reports"]
+    # the planted relapses of the treated lymphoma / myeloma are removed as such
+    assert whole[("removed", "treated_disease_progression")] > 0
+    published = {r["metric"]: r for r in _csv(report_dir / "published_vs_computed.csv") if r["item"] == "all CAR T"}
+    assert float(published["neoplasm_soc_reports"]["computed"]) == truth["neoplasm_reports"]
+    html = (report_dir / "report.html").read_text()
+    assert "Report flow" in html and "removed (no neoplasm term counts)" in html
 
 
 @pytest.mark.parametrize("roles", ["ps", "any"])
