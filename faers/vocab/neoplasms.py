@@ -292,7 +292,7 @@ def classify_many(terms) -> pl.DataFrame:
 
 def clear_caches() -> None:
     """Forget compiled rules and results (after editing the CSVs in a running process, e.g. in tests)."""
-    for f in (rules, overrides, compiled, _classify_key, normalise):
+    for f in (rules, overrides, compiled, _classify_key, normalise, treated_diseases):
         f.cache_clear()
 
 
@@ -313,12 +313,70 @@ def read_terms(path) -> list[str]:
 
 
 def format_rows(df: pl.DataFrame, fmt: str) -> str:
-    """csv or json text of classify_many's COLUMNS (the CLI's plain renderer for scripts)."""
+    """csv or json text of a classification or audit frame (the CLI's plain renderer for scripts)."""
     import json
 
-    df = df.select(COLUMNS)
     if fmt == "csv":  # no qualifiers: an empty field, not ""
         return df.with_columns(pl.col("qualifiers").replace("", None)).write_csv()
     if fmt == "json":
         return json.dumps(df.to_dicts(), indent=1, ensure_ascii=False) + "\n"
     raise ConfigError(f"unknown format {fmt!r}: use csv, table or json")
+
+
+def database_terms(con) -> pl.DataFrame:
+    """Every distinct reaction and indication term of the database: pt_key (lower(trim)), one spelling as seen.
+    Reads every report version (reac_all / indi_all) where the loader has them, else the reactions / indications
+    views."""
+    from faers.vocab.tables import _relations
+
+    present = _relations(con)
+    reactions = ("reac_all", "pt") if "reac_all" in present else ("reactions", "pt")
+    indications = ("indi_all", "indi_pt") if "indi_all" in present else ("indications", "indi_pt")
+    parts = " union all ".join(
+        f"select lower(trim({column})) as pt_key, trim({column}) as pt from {table} where {column} is not null"
+        for table, column in (reactions, indications))
+    rows = con.execute(f"select pt_key, min(pt) from ({parts}) where pt_key <> '' group by pt_key").fetchall()
+    return pl.DataFrame(rows, schema={"pt_key": pl.String, "pt": pl.String}, orient="row")
+
+
+def install_terms(con) -> int:
+    """Classify the database's distinct terms once and store them as vocab_neoplasm_terms (sql/vocab_neoplasm_terms.sql).
+    Returns the number of terms."""
+    import tempfile
+    from pathlib import Path
+
+    from faers import sqlfiles
+
+    terms = database_terms(con)
+    classified = classify_many(terms["pt_key"].to_list()).drop("term")
+    frame = pl.concat([terms, classified], how="horizontal")
+    with tempfile.TemporaryDirectory(prefix="faers-neoplasm-") as tmp:
+        staged = Path(tmp) / "terms.csv"
+        frame.write_csv(staged)
+        sqlfiles.run(con, "vocab_neoplasm_terms", {"path": str(staged)})
+    return frame.height
+
+
+@cache
+def treated_diseases() -> tuple[dict, ...]:
+    """neoplasm_treated_diseases.csv: target, category, subgroup ('*' = any), family."""
+    with open(_vocab_path("neoplasm_treated_diseases.csv"), newline="", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+def treated_target(c: Classification) -> str | None:
+    """The CAR T target whose products treat the classified disease (CD19, BCMA), or None."""
+    for row in treated_diseases():
+        if c.category == row["category"] and row["subgroup"] in ("*", c.subgroup):
+            return row["target"]
+    return None
+
+
+def audit(con, car_t_only: bool = False) -> pl.DataFrame:
+    """Every distinct reaction term of the loaded database classified as a neoplasm or rejected as a look-alike,
+    with the deciding rule and report counts (all reports, CAR T reports); needs vocab.install(con) first.
+    Columns: pt, neoplasm, malignancy, category, subgroup, qualifiers, decided_by, reports, car_t_reports."""
+    from faers import sqlfiles
+    from faers.vocab.tables import query_frame
+
+    return query_frame(con, sqlfiles.sql("vocab_neoplasm_audit"), {"car_t_only": car_t_only})

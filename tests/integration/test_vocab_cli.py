@@ -94,3 +94,27 @@ def test_vocab_classify_json_and_errors(tmp_path, capsys):
     assert main(["vocab", "classify", "--file", str(tmp_path / "missing.txt")]) == 2
     assert "missing.txt" in capsys.readouterr().err
     assert main(["vocab", "classify", "x", "--format", "xml"]) == 2
+
+
+def test_vocab_audit_lists_neoplasms_and_rejected_look_alikes_with_counts(tmp_path, capsys):
+    import csv as csv_module
+    import io
+
+    path = tmp_path / "faers.duckdb"
+    con = database(drugs=[(1, "PS", "YESCARTA", None), (2, "PS", "ASPIRIN", None), (3, "PS", "ASPIRIN", None)],
+                   reactions=[(1, "Acute myeloid leukaemia"), (1, "Leukopenia"), (1, "Headache"), (2, "Breast cancer"),
+                              (3, "ACUTE MYELOID LEUKAEMIA")], install=False)
+    con.execute(f"attach '{path}' as target")
+    for table in ("cases", "drugs", "reactions", "indications"):
+        con.execute(f"create table target.{table} as select * from {table}")
+    con.close()
+    assert main(["--db", str(path), "vocab", "audit", "--format", "csv"]) == 0
+    rows = {r["pt"].lower(): r for r in csv_module.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert set(rows) == {"acute myeloid leukaemia", "leukopenia", "breast cancer"}  # Headache looks like nothing
+    aml = rows["acute myeloid leukaemia"]
+    assert (aml["neoplasm"], aml["category"], aml["decided_by"], aml["reports"], aml["car_t_reports"]) == (
+        "true", "leukemia", "rule:myeloid_leukaemia", "2", "1")
+    assert (rows["leukopenia"]["neoplasm"], rows["leukopenia"]["decided_by"]) == ("false", "rule:white_cell_lookalike")
+    assert main(["--db", str(path), "vocab", "audit", "--car-t", "--format", "csv"]) == 0
+    car_t = {r["pt"].lower() for r in csv_module.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert car_t == {"acute myeloid leukaemia", "leukopenia"}

@@ -56,7 +56,7 @@ def test_install_adds_hierarchy_groups_and_applies_exclusions_to_them(loaded):
     reason = loaded.execute(
         "select excluded_reason from report_event_group_terms where primaryid = 1 and group_name = 'meddra_neoplasms'"
     ).fetchone()
-    assert reason == ("progression (all)",)
+    assert reason == ("treated_disease_progression",)
     vocab.install(loaded)  # still idempotent with MedDRA groups
     assert loaded.execute("select count(*) from vocab_event_groups where group_name = 'meddra_neoplasms'").fetchone() == (3,)
 
