@@ -592,28 +592,12 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
     print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
-def _check_format(fmt: str) -> None:
-    from faers.errors import ConfigError
-
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
-
-
-def _emit_rows(df, fmt: str, title: str) -> None:
-    """Print rows as a table (terminal) or as csv / json for scripts."""
-    from faers.vocab import neoplasms
-
-    if fmt == "table":
-        print_table(df, title=title)
-    else:
-        sys.stdout.write(neoplasms.format_rows(df, fmt))
-
-
 @vocab_app.command("classify")
 def vocab_classify(
     terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
 
@@ -624,18 +608,19 @@ def vocab_classify(
     from faers.errors import ConfigError
     from faers.vocab import neoplasms
 
-    _check_format(fmt)
     given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
     if not given:
         raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
-    _emit_rows(neoplasms.classify_many(given).select(neoplasms.COLUMNS), fmt, "neoplasm classification")
+    table = neoplasms.classify_many(given).select(neoplasms.COLUMNS)
+    print_table(table, title="neoplasm classification", fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("audit")
 def vocab_audit(
     ctx: typer.Context,
     car_t: Annotated[bool, typer.Option("--car-t", help="Only terms seen in CAR T reports.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Every reaction term of the loaded database the neoplasm rules call a neoplasm or reject as a look-alike,
     with its classification, the deciding rule and report counts (all, CAR T): the worklist for checking the rules.
@@ -644,9 +629,10 @@ def vocab_audit(
     """
     from faers.vocab import neoplasms
 
-    _check_format(fmt)
-    df = neoplasms.audit(_vocabulary_database(ctx), car_t_only=car_t)
-    _emit_rows(df, fmt, "neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""))
+    with _vocabulary_database(ctx) as db:
+        table = neoplasms.audit(db.con, car_t_only=car_t)
+    print_table(table, title="neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""), fmt=fmt,
+                max_rows=max_rows)
 
 
 @meddra_app.command("load")
