@@ -594,14 +594,20 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
 
 @vocab_app.command("classify")
 def vocab_classify(
+    ctx: typer.Context,
     terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
+    meddra_paths: Annotated[str, typer.Option(
+        "--meddra-paths", help="With a MedDRA release in the database: primary (the PT's primary SOC path) or all.",
+        callback=_one_of("MedDRA paths", lambda: ("primary", "all")))] = "primary",
     fmt: FormatOption = Format.table,
     max_rows: MaxRowsOption = None,
 ) -> None:
     """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
 
-    One output row per input term, in input order (arguments first, then --file). No database is needed.
+    One output row per input term, in input order (arguments first, then --file). No database is needed; when
+    the database holds a licensed MedDRA release (faers meddra load), MedDRA's PT, HLGT and category are shown
+    beside the rules' and the agreement is printed on stderr.
 
     Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
     """
@@ -612,7 +618,31 @@ def vocab_classify(
     if not given:
         raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
     table = neoplasms.classify_many(given).select(neoplasms.COLUMNS)
+    release = _meddra_connection(settings(ctx).db_path)
+    if release is not None:
+        with contextlib.closing(release):
+            table, figure = neoplasms.with_meddra(release, table, all_paths=meddra_paths == "all")
+        agreement = "n/a" if figure["agreement"] is None else f"{100 * figure['agreement']:.1f} %"
+        err.print(f"agreement with MedDRA ({meddra_paths} paths): {figure['agree']} of {figure['known']} terms the "
+                  f"release knows ({agreement}); {table.height - figure['known']} not in the release", highlight=False)
     print_table(table, title="neoplasm classification", fmt=fmt, max_rows=max_rows)
+
+
+def _meddra_connection(db_path: Path):
+    """A read-only connection to the database when it exists and holds a MedDRA release, else None (classify
+    stays offline and database-free)."""
+    if not db_path.exists():
+        return None
+    from faers.database import Database
+
+    db = Database(db_path)
+    try:
+        if "meddra_pt" in db.table_names():
+            return db.con
+    except FaersError:  # busy or unreadable: classify without MedDRA
+        pass
+    db.close()
+    return None
 
 
 @vocab_app.command("audit")

@@ -500,8 +500,12 @@ def install_terms(con) -> int:
     from faers import sqlfiles
 
     terms = database_terms(con)
-    classified = classify_many(terms["pt_key"].to_list()).drop("term")
-    frame = pl.concat([terms, classified], how="horizontal")
+    classified = classify_many(terms["pt_key"].to_list())
+    from faers.vocab import meddra
+
+    if meddra.is_loaded(con):  # a licensed release: the category (and neoplasm-ness) from its primary SOC path
+        classified = hierarchy_categories(con, classified)
+    frame = pl.concat([terms, classified.drop("term")], how="horizontal")
     with tempfile.TemporaryDirectory(prefix="faers-neoplasm-") as tmp:
         staged = Path(tmp) / "terms.csv"
         frame.write_csv(staged)
@@ -532,3 +536,83 @@ def audit(con, car_t_only: bool = False) -> pl.DataFrame:
     from faers.vocab.tables import query_frame
 
     return query_frame(con, sqlfiles.sql("vocab_neoplasm_audit"), {"car_t_only": car_t_only})
+
+
+# --- checking the rules against a licensed MedDRA release --------------------------------------------------
+
+
+@cache
+def meddra_hlgt_rules() -> tuple[tuple[re.Pattern, str, str | None], ...]:
+    """neoplasm_meddra_hlgts.csv: (pattern on the lower-case HLGT name, category, subgroup), first match wins."""
+    path = _vocab_path("neoplasm_meddra_hlgts.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for line, r in enumerate(rows, start=2):
+        _check(r["category"], r["subgroup"] or None, None, f"{path} line {line}")
+        out.append((re.compile(r["hlgt_pattern"]), r["category"], r["subgroup"] or None))
+    return tuple(out)
+
+
+def meddra_category(hlgt: str | None) -> str | None:
+    """The classifier category of a neoplasm-SOC HLGT name (None: not in the neoplasm SOC)."""
+    if hlgt is None:
+        return None
+    return next((category for pattern, category, _ in meddra_hlgt_rules() if pattern.search(hlgt.lower())), None)
+
+
+def with_meddra(con, classified: pl.DataFrame, all_paths: bool = False) -> tuple[pl.DataFrame, dict]:
+    """classify_many's rows with MedDRA's view beside them (a licensed release loaded in `con`): meddra_pt,
+    meddra_hlgt, meddra_category (primary SOC path; all_paths: any path through the neoplasm SOC, the first HLGT
+    by name) and agrees (neoplasm detection and category both equal; NULL for a term the release does not know).
+    Returns the frame and {'known', 'agree', 'agreement'} over the terms the release knows."""
+    from faers import sqlfiles
+
+    sqlfiles.run(con, "vocab_neoplasm_meddra_terms")
+    keys = sorted({t.strip().lower() for t in classified["term"].to_list()})
+    rows = con.execute(
+        """
+        select term_key, min(pt),
+               min(hlgt) filter (where hlgt is not null and (primary_path or $all_paths)) as hlgt
+        from vocab_neoplasm_meddra_terms
+        where term_key in (select unnest(cast($keys as varchar[])))
+        group by term_key
+        """, {"keys": keys, "all_paths": all_paths}).fetchall()
+    meddra = {key: (pt, hlgt) for key, pt, hlgt in rows}
+    out_rows = []
+    for row in classified.iter_rows(named=True):
+        found = meddra.get(row["term"].strip().lower())
+        if found is None:
+            out_rows.append((None, None, None, None))
+            continue
+        pt, hlgt = found
+        category = meddra_category(hlgt)
+        agrees = (category is not None) == bool(row["neoplasm"]) and (category is None or category == row["category"])
+        out_rows.append((pt, hlgt, category, agrees))
+    extra = pl.DataFrame(out_rows, schema={"meddra_pt": pl.String, "meddra_hlgt": pl.String,
+                                           "meddra_category": pl.String, "agrees": pl.Boolean}, orient="row")
+    frame = pl.concat([classified, extra], how="horizontal")
+    known = int(extra["agrees"].is_not_null().sum())
+    agree = int(extra["agrees"].sum() or 0)
+    return frame, {"known": known, "agree": agree, "agreement": round(agree / known, 4) if known else None}
+
+
+def hierarchy_categories(con, classified: pl.DataFrame, all_paths: bool = False) -> pl.DataFrame:
+    """classify_many's rows with neoplasm and category taken from a loaded MedDRA release where it knows the term
+    (primary SOC path; decided_by 'meddra:<HLGT>'); the rules keep malignancy, qualifiers and, where the category
+    agrees, the subgroup. A term MedDRA puts in the neoplasm SOC that the rules reject gets malignancy 'unspecified'."""
+    frame, _ = with_meddra(con, classified.select(COLUMNS), all_paths=all_paths)
+    known = pl.col("meddra_pt").is_not_null()
+    in_soc = pl.col("meddra_category").is_not_null()
+    same = pl.col("meddra_category") == pl.col("category")
+    decided = frame.with_columns(
+        pl.when(known).then(in_soc).otherwise(pl.col("neoplasm")).alias("neoplasm"),
+        pl.when(known & in_soc).then(pl.col("meddra_category")).when(known).then(None)
+        .otherwise(pl.col("category")).alias("category"),
+        pl.when(known & ~(in_soc & same.fill_null(False))).then(None).otherwise(pl.col("subgroup")).alias("subgroup"),
+        pl.when(known & in_soc).then(pl.col("malignancy").fill_null("unspecified")).when(known).then(None)
+        .otherwise(pl.col("malignancy")).alias("malignancy"),
+        pl.when(known).then(pl.lit("meddra:") + pl.col("meddra_hlgt").fill_null("outside the neoplasm SOC"))
+        .otherwise(pl.col("decided_by")).alias("decided_by"),
+    )
+    return decided.select(*COLUMNS).with_columns(classified["looks_like"])
