@@ -87,7 +87,8 @@ def _comparators():
 # Shared option types, defined once.
 FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
 ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
-DEDUP_HELP = "latest_version (one report per case, the default) or none (every report version)"
+DEDUP_HELP = ("latest_version (one report per case, the default), latest_version+duplicates (one per patient: "
+              "run `faers duplicates` first) or none (every report version)")
 DedupOption = Annotated[str | None, typer.Option("--dedup", help=f"Dedup rule: {DEDUP_HELP}.",
                                                  callback=_one_of("dedup rule", _dedup_rules))]
 DedupArgument = Annotated[str, typer.Argument(help=f"Dedup rule: {DEDUP_HELP}.",
@@ -357,6 +358,9 @@ def refresh_cmd(
     start: FromQuarter = None,
     end: ToQuarter = None,
     dedup_rule: DedupOption = None,
+    find_duplicates: Annotated[bool | None, typer.Option(
+        "--duplicates/--no-duplicates",
+        help="Run the cross-report duplicate search (default: only if the database already uses it and a quarter was loaded).")] = None,
 ) -> None:
     """Download missing quarters, load new or re-published ones, apply FDA's deleted cases and dedup.
 
@@ -368,7 +372,7 @@ def refresh_cmd(
     s = settings(ctx)
     with _download_progress() as progress:
         result = pipeline.refresh(s, parse_optional(start), parse_optional(end), rule=dedup_rule,
-                                  download_progress=progress, say=_progress_printer())
+                                  download_progress=progress, say=_progress_printer(), duplicates=find_duplicates)
     fetched = sum(o.status == "downloaded" for o in result.downloads)
     loaded = sum(r.status == "loaded" for r in result.loads)
     out.print(f"{fetched} quarter(s) downloaded, {loaded} loaded, {len(result.loads) - loaded} unchanged; "
@@ -495,6 +499,28 @@ def dedup_cmd(
     with Database(settings(ctx)).writer() as db:
         kept = db.dedup(rule)
     out.print(f"dedup rule {rule}: {kept:,} reports")
+
+
+@app.command("duplicates")
+def duplicates_cmd(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Option("--method", help="splink (Fellegi-Sunter, default), em (the same model, faers' own EM) or exact (AEOLUS rule).")] = "splink",
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.95,
+) -> None:
+    """Find cross-report duplicates (one patient under several caseids) and write duplicate_pairs/_groups.
+
+    `faers dedup latest_version+duplicates` then counts each group once. Example: faers duplicates --threshold 0.95
+    """
+    from faers import duplicates
+    from faers.database import Database
+
+    with Database(settings(ctx)).writer() as db:
+        result = duplicates.find(db.con, method, threshold, say=_progress_printer())
+        db.con.execute("CHECKPOINT")
+    out.print(f"{result.reports:,} reports compared in {result.candidate_pairs:,} candidate pairs ({result.method}); "
+              f"{result.pairs:,} pairs at p >= {result.threshold}, {result.groups:,} groups of "
+              f"{result.reports_in_groups:,} reports: {result.duplicates_removed:,} duplicates "
+              f"({result.seconds['total']:.1f} s)", highlight=False, soft_wrap=True)
 
 
 
@@ -759,6 +785,8 @@ def signals_cmd(
     if "theta" in prior_used:
         theta = ",".join(f"{v:.6g}" for v in prior_used["theta"].values())
         agree = "starts agree" if prior_used["starts_agree"] else "STARTS DISAGREE (best kept)"
+        if prior_used.get("fit_source") == "fallback":
+            agree = f"not identifiable, DuMouchel 1999 prior used: {prior_used['note']}"
         err.print(f"EBGM prior {prior_used['prior']}: {theta} (negLL {prior_used['neg_log_lik']:.3f}, "
                   f"{prior_used['n_pairs']:,} pairs, {agree})", highlight=False)
     if out_file:
@@ -791,7 +819,7 @@ def exit_code(exc: BaseException) -> int:
     """The one place an error becomes a message on stderr and an exit code: usage errors (a bad flag, value or
     choice) 2, data and database errors 1, database busy 75 (EX_TEMPFAIL: try again later), interrupted 130."""
     if isinstance(exc, FaersError):
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)  # one line, greppable in logs
+        _print_error(str(exc))
         return exc.exit_code
     if isinstance(exc, Exit):
         return exc.exit_code
@@ -804,9 +832,17 @@ def exit_code(exc: BaseException) -> int:
         return EXIT_INTERRUPTED
     duckdb = sys.modules.get("duckdb")  # only loaded by the commands that use it
     if duckdb is not None and isinstance(exc, duckdb.Error):
-        err.print(f"[bold red]error:[/] the database refused the operation: {exc}", highlight=False, soft_wrap=True)
+        _print_error(f"the database refused the operation: {exc}")
         return EXIT_DATA
     raise exc
+
+
+def _print_error(message: str) -> None:
+    """One line, greppable in logs. The message is shown as written: it quotes file contents and SQL, where
+    '[...]' is not rich markup and ':x:' (a /etc/passwd line) is not an emoji."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False)
 
 
 def main(argv: list[str] | None = None) -> int:

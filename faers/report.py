@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import __version__, signals, study
+from faers import __version__, duplicates, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
@@ -74,6 +74,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
         published_df = study.published_vs_computed(st, main_tables, roles, comparator, tables_at)
         provenance = _provenance(st)
+        provenance["duplicates_model"] = duplicates.last_run(st.con)  # None until `faers duplicates` ran
     finally:
         st.close()
 
@@ -226,8 +227,12 @@ def _prior_text(record: dict) -> str:
     how = {"database": f"fitted once on {record['n_pairs']:,} ingredient x PT pairs with a >= 1 of the database",
            "table": f"fitted on the {record['n_pairs']:,} rows of the signals table with a >= 1",
            "given": "given with --prior"}[record["prior"]]
+    if record.get("fit_source") == "fallback":
+        return (f"EBGM prior `{record['prior']}`: {how}, but not identifiable there ({record['note']}), so the "
+                f"DuMouchel 1999 FDA prior was used instead, theta ({theta}) (manifest.json).")
+    flat = f"; {record['note']}" if record.get("note") else ""
     return (f"EBGM prior `{record['prior']}`: {how}, unstratified E = (a+b)(a+c)/N as in the rows it is applied "
-            f"to; theta ({theta}), negLL {record['neg_log_lik']:.3f}{squashed}; {agree} (manifest.json).")
+            f"to; theta ({theta}), negLL {record['neg_log_lik']:.3f}{squashed}; {agree}{flat} (manifest.json).")
 
 
 def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,

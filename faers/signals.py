@@ -18,7 +18,7 @@ MIN_REPORTS = stats.SIGNAL_MIN_REPORTS  # the signal rule's floor (stats.signal_
 
 PRIOR_CHOICES = ("database", "table")
 #: Above this many distinct (a, E) points the database fit squashes the data (faers.ebgm.auto_squash).
-SQUASH_ABOVE_POINTS = 200_000
+SQUASH_ABOVE_POINTS = stats.mgps.SQUASH_ABOVE_POINTS
 def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
     """'database' (default) / 'table' / 'a1,b1,a2,b2,p' -> 'database', 'table' or a tuple of 5 floats."""
     from faers import ebgm, stats_io
@@ -85,7 +85,10 @@ def prior_record(choice, fit, database_fit=None) -> dict:
         record.update({"theta": d["theta"], "neg_log_lik": used.neg_log_lik, "n_pairs": used.n_pairs,
                        "n_points": used.n_points, "starts_agree": used.starts_agree, "converged": used.converged,
                        "squashed": used.squashed, "neg_log_lik_full": used.neg_log_lik_full,
-                       "seconds": round(used.seconds, 3)})
+                       "seconds": round(used.seconds, 3),
+                       # fit_source 'fallback': not identifiable (note says why), theta is the fallback prior
+                       "fit_source": used.source, "identifiable": used.identifiable, "note": used.note,
+                       "fitted_theta": d["fitted_theta"], "at_bounds": used.at_bounds})
     return record
 
 

@@ -120,7 +120,11 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
-    _ddl(con, LOADER_RULES[rule])  # creates memory.main.case_selected from the shadowed inputs
+    # The rule's steps build memory.main.case_selected from the shadowed inputs; a later step reads what the
+    # earlier one built, which the previous selection's temp shadow would hide, so that goes first.
+    con.execute("DROP TABLE IF EXISTS temp.main.case_selected")
+    for step in LOADER_RULES[rule]:
+        _ddl(con, step)
     _ddl(con, "study_case_selected")
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")

@@ -11,6 +11,7 @@ import random
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
+from faers.mirror.duplicates import plant_cross_reports
 from faers.mirror.reports import (
     CarTCase,
     CarTVersion,
@@ -103,6 +104,8 @@ class Planner:
         self.quarters = sorted(set(quarters))
         self.n = reports_per_quarter
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.cross_reports: list = []  # planted cross-report duplicates and lookalikes (mirror/duplicates.py)
         self.vocab = vocab
         self.cases: dict[int, _Case] = {}  # background cases by caseid
         self.case_order: list[int] = []  # for sampling
@@ -203,6 +206,7 @@ class Planner:
             specs.append(ReportSpec(case.caseid, version.caseversion, None, "car_t", case.versions[0].quarter, q))
 
         self._plant_examples(q, new_ids, car_ids)
+        plant_cross_reports(self, q, specs, new_ids, car_ids)
         if legacy:
             specs = self._legacy_keys(q, specs)
         else:

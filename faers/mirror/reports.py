@@ -201,10 +201,12 @@ class ReportSpec:
     caseid: int
     caseversion: int
     isr: int | None
-    kind: str  # background | car_t
+    kind: str  # background | car_t | cross_duplicate | lookalike (mirror/duplicates.py)
     first_quarter: Quarter  # quarter the case was first published (init_fda_dt)
     published: Quarter  # quarter this version was first published (fda_dt)
     defects: tuple[str, ...] = ()  # legacy defects the writer must plant on this report
+    source: ReportSpec | None = None  # planted cross-reports (mirror/duplicates.py): the report they copy or imitate
+    plant: tuple[str, ...] = ()  # planted cross-reports: how they differ from their source
 
 
 class ReportBuilder:
@@ -217,6 +219,10 @@ class ReportBuilder:
         self._products = {p.product: p for p in vocab.products}
 
     def build(self, spec: ReportSpec) -> Report:
+        if spec.source is not None:
+            from faers.mirror.duplicates import build_planted
+
+            return build_planted(self, spec)
         rng = _report_rng(self.seed, spec.caseid, spec.caseversion, spec.isr)
         quarter = spec.published
         era = quarter.era

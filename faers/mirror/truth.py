@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faers.mirror.duplicates import truth as cross_reports_truth
 from faers.mirror.plan import DedupExample, Planner
 from faers.mirror.reports import CarTCase, primaryid_of
 from faers.mirror.vocab import SPM_CATEGORIES, Vocabulary
@@ -108,4 +109,5 @@ def build(planner: Planner, quarters_written: dict[str, dict], vocab: Vocabulary
         "deleted_caseids": {str(k): str(v) for k, v in sorted(planner.deleted.items())},
         "dedup_examples": dedup_examples(planner.examples),
         "car_t_cases": car_t_case_list(planner.car_t_cases, deleted),
+        "cross_reports": cross_reports_truth(planner),
     }
