@@ -128,7 +128,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     _ddl(con, "study_case_selected")
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
-    for name in ("study_reports", "study_car_t_drugs", "study_report_neoplasm_terms", "study_event_groups",
+    for name in ("study_reports", "study_car_t_drugs", "study_vocab_report_neoplasm_terms", "study_event_groups",
                  "study_indication_groups", "study_indication_population"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
