@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import __version__, signals, study
+from faers import __version__, published, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
@@ -27,19 +27,34 @@ class ReportResult:
     summary: dict
 
 
-def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str = "suspect",
-                 comparator: str = "indication", sensitivity: bool = True, prior="database",
+def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str | None = None,
+                 comparator: str | None = None, sensitivity: bool = True, prior="database",
+                 options: study.StudyOptions | None = None, preset: str | None = None,
                  install_vocab=None) -> ReportResult:
     """Run the study on the database in `settings` and write every output file; returns where they are.
     prior: the EBGM prior, 'database' (fitted once on every ingredient x PT pair of the selection), 'table'
-    (fitted on the signals table) or five numbers alpha1,beta1,alpha2,beta2,p (a tuple or its text)."""
+    (fitted on the signals table) or five numbers alpha1,beta1,alpha2,beta2,p (a tuple or its text).
+    options: comparator and counting options (study.StudyOptions). preset: a published source's settings
+    (published.PRESETS) for the main tables; through/roles/comparator/options given explicitly win over it."""
     prior = signals.parse_prior_choice(prior) if prior is None or isinstance(prior, str) else tuple(prior)
+    options = options or study.DEFAULT_OPTIONS
+    if preset is not None:
+        chosen = published.preset(preset)
+        window = published.source_window(chosen.source)
+        through = through or window[1]
+        roles = roles or chosen.roles
+        comparator = comparator or chosen.comparator
+        if options.comparator_from is None:
+            options = published.source_options(chosen.source, options)
+    roles = roles or "suspect"
+    comparator = comparator or "indication"
     if comparator not in study.COMPARATORS:
         raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
     started = time.perf_counter()
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
         through_q = study.resolve_cutoff(st, through)
+        study.set_options(st, options)
         study.select(st, st.db_rule, through_q)
         study.expose(st, roles)
         study.require_car_t(st)
@@ -61,17 +76,31 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         # counted before the sweep and published_vs_computed move the selection
         row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
                       "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
+        variants_df = study.variant_rows(st, roles) if sensitivity else pl.DataFrame()
         # the sweep starts at the main selection and, where its selections are the published sources'
-        # cutoffs, takes their tables there, so each selection is built once
-        tables_at: dict[str, dict] = {through_q: main_tables}
-        wanted = study.published_cutoffs(st)
+        # windows, takes their tables there, so each selection is built once
+        tables_at: dict[tuple, dict] = {(through_q, st.options): main_tables}
+        wanted = [(study.resolve_cutoff(st, t), o) for t, o in published.wanted_settings(st.options)]
+
+        def take(sel_through: str | None, sel_options) -> dict:
+            key = (study.resolve_cutoff(st, sel_through), sel_options)
+            if key not in tables_at:
+                base = st.options
+                study.set_options(st, sel_options)
+                tables_at[key] = study.run_tables(st, rule, key[0], roles, comparator)
+                study.set_options(st, base)
+            return tables_at[key]
 
         def take_published(sel_rule: str, sel_through: str) -> None:
-            if sel_rule == rule and sel_through in wanted and sel_through not in tables_at:
-                tables_at[sel_through] = study.run_tables(st, sel_rule, sel_through, roles, comparator)
+            for want_through, want_options in wanted:
+                if sel_rule == rule and sel_through == want_through:
+                    take(want_through, want_options)
 
         sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
-        published_df = study.published_vs_computed(st, main_tables, roles, comparator, tables_at)
+        if sensitivity:
+            sensitivity_df = pl.concat([sensitivity_df, variants_df], how="diagonal_relaxed")
+        published_df = published.published_vs_computed(take, st.options, roles, comparator, study.PRODUCTS,
+                                                       study.ALL_CAR_T)
         provenance = _provenance(st)
     finally:
         st.close()
@@ -86,6 +115,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
     for name, df in tables.items():
         _write_csv(df, directory / name)
     params = {"through": through_q, "roles": roles, "role_codes": study.ROLE_SETTINGS[roles], "comparator": comparator,
+              "preset": preset, "options": dict(options.__dict__), "published_figures": published.published_version(),
               "dedup_rule": rule, "min_reports_for_ror": signals.MIN_REPORTS,
               "signal_criterion": study.SIGNAL_CRITERION, "event_groups": list(study.EVENT_GROUPS),
               "sensitivity": {"roles": list(study.ROLE_SETTINGS), "dedup_rules": list(study.DEDUP_RULES),
@@ -225,8 +255,29 @@ def _prior_text(record: dict) -> str:
             f"to; theta ({theta}), negLL {record['neg_log_lik']:.3f}{squashed}; {agree} (manifest.json).")
 
 
+PUBLISHED_SHOWN = ["source", "item", "metric", "published", "computed", "difference", "through", "settings", "note"]
+SENSITIVITY_NOTE = (f"{study.GAP_COLUMN}: sum of the relative differences of the CAR T and SPM report counts from "
+                    "Elsallab's 12,394 / 536. It says how close a setting comes to the paper's counts, not how good "
+                    "the setting is: picking settings by it fits the analysis to the target.")
+SENSITIVITY_COLUMNS = ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
+                       "t_cell_malignancy_reports", "ror_spm_all_car_t", "ror_spm_all_car_t_lower", study.GAP_COLUMN]
+
+
+def sensitivity_views(sensitivity_df: pl.DataFrame, comparator: str) -> list[tuple[str, pl.DataFrame, list[str]]]:
+    """The sweep in the report: the roles x dedup x cutoff grid in a fixed order, then the option and stratum
+    variants of the main selection (comparator of the run)."""
+    if not sensitivity_df.height:
+        return [("Sensitivity", sensitivity_df, [])]
+    rows = sensitivity_df.filter(pl.col("comparator") == comparator)
+    grid = rows.filter(pl.col("variant") == "base").sort("roles", "dedup_rule", "cutoff")
+    variants = rows.filter(pl.col("variant") != "base")
+    return [(f"Sensitivity: roles x dedup rule x cutoff (comparator {comparator})", grid, SENSITIVITY_COLUMNS),
+            (f"Sensitivity: comparator options and strata at the main selection (comparator {comparator})", variants,
+             ["variant", *SENSITIVITY_COLUMNS[4:]])]
+
+
 def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                    sensitivity_df, params, manifest) -> str:
+                    sensitivity_df, params, manifest, extra: dict | None = None) -> str:
     parts = ["# Second primary malignancies after CAR T-cell therapy in FAERS\n",
              f"{summary['spm_reports']} SPM reports among {summary['car_t_reports']} CAR T reports "
              f"({summary['spm_pct']} %), through {params['through']}, roles {params['roles']}, "
@@ -244,16 +295,16 @@ def render_markdown(summary, products_df, categories_df, signal_df, published_df
         _md_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "ic025",
                           "eb05", "signal", "note"]),
         "## Published vs computed\n",
-        _md_table(published_df, ["source", "item", "metric", "published", "computed", "difference", "note"]),
+        _md_table(published_df, PUBLISHED_SHOWN),
         "## Time to onset (days from CAR T start to event)\n",
         _md_table(onset_df, [c for c in ("product", "event_group", "reports", "computed", "median_days", "q1_days",
                                          "q3_days") if c in onset_df.columns]),
         "## Signal timeline (all CAR T, first quarter meeting the criterion)\n",
         _md_table(first) if first.height else "_(no rows)_\n",
-        "## Sensitivity (closest settings to 12,394 / 536 first)\n",
-        _md_table(sensitivity_df.sort("distance_to_published").unique(["roles", "dedup_rule", "cutoff"], maintain_order=True),
-                  ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
-                   "t_cell_malignancy_reports", "distance_to_published"], limit=24) if sensitivity_df.height else "_(not run)_\n",
+        *[part for title, df, cols in sensitivity_views(sensitivity_df, params["comparator"])
+          for part in (f"## {title}\n", SENSITIVITY_NOTE + "\n", _md_table(df, cols) if df.height else "_(not run)_\n")],
+        *[part for title, text, df in (extra or {}).get("sections", [])
+          for part in (f"## {title}\n", text + "\n", _md_table(df, limit=(extra or {}).get("md_limit")))],
     ]
     return "\n".join(parts)
 
@@ -412,13 +463,11 @@ svg{font-family:inherit;display:block;margin:1em 0}.lead{font-size:1.15em}"""
 
 
 def render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows, timeline_df,
-                sensitivity_df, params, manifest) -> str:
+                sensitivity_df, params, manifest, extra: dict | None = None) -> str:
     shown = signals_shown(signal_df, params["comparator"])
     forest_rows = shown.filter(pl.col("event_group").is_in(["spm", "t_cell_malignancy", "leukemia"])).to_dicts()
     products_plot = products_df.filter(pl.col("car_t_reports") > 0)
     methods = "".join(f"<dt>{_esc(h)}</dt><dd>{_esc(t)}</dd>" for h, t in method_sections(params, manifest))
-    sens = (sensitivity_df.sort("distance_to_published").unique(["roles", "dedup_rule", "cutoff"], maintain_order=True)
-            if sensitivity_df.height else sensitivity_df)
     sections = [
         "<h1>Second primary malignancies after CAR T-cell therapy in FAERS</h1>",
         f'<p class="lead"><strong>{_esc(summary["spm_reports"])}</strong> SPM reports among '
@@ -447,10 +496,13 @@ def render_html(summary, products_df, categories_df, signal_df, published_df, on
         "<h2>Signal timeline</h2>",
         svg_timeline(timeline_df, "Could FAERS have flagged it earlier? (all CAR T products)"),
         "<h2>Published vs computed</h2>",
-        _html_table(published_df, ["source", "item", "metric", "published", "computed", "difference", "note"]),
-        "<h2>Sensitivity (closest to 12,394 / 536 first)</h2>",
-        _html_table(sens, ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
-                           "t_cell_malignancy_reports", "distance_to_published"], limit=24) if sens.height else "<p>not run</p>",
+        _html_table(published_df, PUBLISHED_SHOWN),
+        *[part for title, df, cols in sensitivity_views(sensitivity_df, params["comparator"])
+          for part in (f"<h2>{_esc(title)}</h2>", f"<p>{_esc(SENSITIVITY_NOTE)}</p>",
+                       _html_table(df, cols) if df.height else "<p>not run</p>")],
+        *[part for title, text, df in (extra or {}).get("sections", [])
+          for part in (f"<h2>{_esc(title)}</h2>", f"<p>{_esc(text)}</p>", (extra or {}).get("html", {}).get(title)
+                       or _html_table(df))],
         f"<p><small>faers {_esc(__version__)} · generated {_esc(manifest['generated_at'])} · database "
         f"{_esc(manifest['database'])} · provenance in manifest.json</small></p>",
     ]

@@ -34,6 +34,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     Vocabulary("event_group_meddra", "event_group_meddra.csv", ("group_name", "level", "term"), None),
     Vocabulary("event_exclusions", "event_exclusions.csv", ("pt", "applies_to_target"), "vocab_event_exclusions"),
     Vocabulary("indication_groups", "indication_groups.csv", ("indication_group", "indi_pt"), "vocab_indication_groups"),
+    Vocabulary("masking_drugs", "masking_drugs.csv", ("ingredient",), "vocab_masking_drugs"),
 )
 
 # Views in dependency order; each is one file sql/vocab_<view>.sql.
@@ -78,7 +79,7 @@ def install(con) -> None:
     try:
         sqlfiles.run(con, "vocab_macros")
         for vocabulary in ("products", "product_variants", "product_near_misses", "product_indications",
-                           "event_exclusions", "indication_groups"):
+                           "event_exclusions", "indication_groups", "masking_drugs"):
             sqlfiles.run(con, f"vocab_{vocabulary}", {"path": csv_path(vocabulary)})
         sqlfiles.run(con, "vocab_event_groups",
                      {"groups_path": csv_path("event_groups"), "unions_path": csv_path("event_group_unions")})

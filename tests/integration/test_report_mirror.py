@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from faers import load, mirror, paths, study
+from faers import load, mirror, paths, published, study
 from faers.cli import main
 
 COLUMNS = {
@@ -23,9 +23,10 @@ COLUMNS = {
     "categories.csv": ["category", "reports", "pct_of_spm", "pct_of_car_t"],
     "signals.csv": ["product", "event_group", "comparator", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
                     "chi2_yates", "ic", "ic025", "ebgm", "eb05", "signal", "note"],
-    "published_vs_computed.csv": ["source", "item", "metric", "unit", "published", "computed", "difference"],
+    "published_vs_computed.csv": ["source", "item", "metric", "unit", "published", "computed", "difference", "window",
+                                  "through", "settings", "note"],
     "sensitivity.csv": ["roles", "dedup_rule", "cutoff", "through", "comparator", "car_t_reports", "spm_reports",
-                        "spm_pct", "t_cell_malignancy_reports", "distance_to_published"],
+                        "spm_pct", "t_cell_malignancy_reports", "variant", "options", "gap_to_elsallab_counts"],
     "time_to_onset.csv": ["product", "event_group", "reports", "computed", "median_days", "q1_days", "q3_days"],
     "timeline.csv": ["product", "event_group", "comparator", "quarter", "a", "b", "c", "d", "ror", "ror_lower",
                      "ror_upper", "signal", "first_signal_quarter"],
@@ -154,25 +155,25 @@ def test_ror_is_empty_below_three_reports_and_signal_follows_the_criterion(repor
 
 def test_published_vs_computed_lists_every_published_number(report_dir):
     rows = _csv(report_dir / "published_vs_computed.csv")
-    assert len(rows) == len(study.PUBLISHED)
-    published = {(r["source"], r["item"], r["metric"]): float(r["published"]) for r in rows}
-    assert published[(study.ELSALLAB, "all CAR T", "car_t_reports")] == 12394
-    assert published[(study.ELSALLAB, "all CAR T", "spm_reports")] == 536
-    assert published[(study.ELSALLAB, "cilta-cel", "spm_reports")] == 24
-    assert published[(study.ELSALLAB, "t_cell_malignancy", "reports")] == 19
+    assert len(rows) == published.published().height
+    values = {(r["source"], r["item"], r["metric"]): float(r["published"]) for r in rows}
+    assert values[(published.ELSALLAB, "all CAR T", "car_t_reports")] == 12394
+    assert values[(published.ELSALLAB, "all CAR T", "spm_reports")] == 536
+    assert values[(published.ELSALLAB, "cilta-cel", "spm_reports")] == 24
+    assert values[(published.ELSALLAB, "t_cell_malignancy", "reports")] == 19
     # every number in study.md's tables appears (the product table, the category table, the other sources)
     study_md = (Path(__file__).resolve().parents[3] / "shared" / "docs" / "study.md")
     if study_md.is_file():
         text = study_md.read_text()
-        for value in published.values():
+        for value in values.values():
             shown = f"{value:,.0f}" if value >= 1000 else (f"{value:g}" if value != int(value) else f"{int(value)}")
             assert shown in text or f"{value:.1f}" in text, value
     computed = {(r["source"], r["item"], r["metric"]): r["computed"] for r in rows}
-    assert computed[(study.ELSALLAB, "all CAR T", "spm_reports")] != ""
+    assert computed[(published.ELSALLAB, "all CAR T", "spm_reports")] != ""
 
 
 def test_sensitivity_covers_the_whole_grid(report_dir):
-    rows = _csv(report_dir / "sensitivity.csv")
+    rows = [r for r in _csv(report_dir / "sensitivity.csv") if r["variant"] == "base"]
     grid = {(r["roles"], r["dedup_rule"], r["cutoff"], r["comparator"]) for r in rows}
     assert len(grid) == len(rows) == 3 * 2 * 4 * 3
     # dedup 'none' keeps every version: never fewer CAR T reports than 'latest_version'
