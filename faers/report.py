@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import __version__, published, signals, study
+from faers import __version__, casebook, published, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
@@ -71,6 +71,9 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         products_df = study.products(counts)
         categories_df = study.categories(counts)
         onset_rows, onset_df = study.time_to_onset(st)
+        spm_cases_df = casebook.spm_cases(st)
+        pt_appendix_df = casebook.pt_appendix(st)
+        table1_df = casebook.table1(st, study.PRODUCTS)
         timeline_df = study.timeline(st, comparator)
         rule = st.db_rule
         # counted before the sweep and published_vs_computed move the selection
@@ -111,6 +114,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         "summary.csv": summary_df, "products.csv": products_df, "categories.csv": categories_df,
         "signals.csv": signal_df, "published_vs_computed.csv": published_df, "sensitivity.csv": sensitivity_df,
         "time_to_onset.csv": onset_df, "timeline.csv": timeline_df,
+        "spm_cases.csv": spm_cases_df, "spm_pt_counts.csv": pt_appendix_df, "table1.csv": table1_df,
     }
     for name, df in tables.items():
         _write_csv(df, directory / name)
@@ -139,13 +143,46 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
     summary = dict(summary_df.iter_rows())
+    extra = casebook_sections(table1_df, spm_cases_df, pt_appendix_df)
     md = render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                         sensitivity_df, params, manifest)
+                         sensitivity_df, params, manifest, extra)
     (directory / "report.md").write_text(md, encoding="utf-8")
     page = render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows,
-                       timeline_df, sensitivity_df, params, manifest)
+                       timeline_df, sensitivity_df, params, manifest, extra)
     (directory / "report.html").write_text(page, encoding="utf-8")
     return ReportResult(directory, directory / "report.html", seconds, summary)
+
+
+CASE_COLUMNS = ["caseid", "caseversion", "primaryid", "quarter", "car_t_products", "neoplasm_terms", "indications",
+                "age_years", "sex", "occr_country", "occp_cod", "report_sources", "outcomes", "event_dt",
+                "first_car_t_start", "days_from_infusion", "init_fda_dt", "pre_existing", "counted_as_spm"]
+
+
+def casebook_sections(table1_df: pl.DataFrame, spm_cases_df: pl.DataFrame, pt_appendix_df: pl.DataFrame) -> dict:
+    """The casebook's sections for report.md/report.html: Table 1, the SPM cases grouped by category (HTML: one
+    table per category; Markdown: the listing), the per-category PT counts."""
+    cases_title = "SPM case line listing (spm_cases.csv)"
+    grouped = []
+    if spm_cases_df.height:
+        exploded = spm_cases_df.with_columns(pl.col("spm_categories").fill_null("(none counted)")
+                                             .str.split("; ").alias("category")).explode("category")
+        for (category,), part in exploded.group_by(["category"], maintain_order=True):
+            grouped.append(f"<h3>{_esc(category)} ({part.height} reports)</h3>" + _html_table(part, CASE_COLUMNS))
+    return {
+        "sections": [
+            ("Table 1: CAR T and SPM reports (table1.csv)",
+             "Reports of the main selection and roles; a report naming two products counts under each product. "
+             "Percentages of the column total.", table1_df),
+            (cases_title, "One row per CAR T report with a counted SPM term (roles as selected), grouped by SPM "
+                          "category (a report appears under each of its categories). pre_existing: event date before the "
+                          "first CAR T therapy start; such reports are not counted as SPM reports unless "
+                          "--keep-pre-existing. Every field is in spm_cases.csv.", spm_cases_df.select(
+                              [c for c in ["spm_categories", *CASE_COLUMNS] if c in spm_cases_df.columns])),
+            ("Appendix: PTs per SPM category (spm_pt_counts.csv)",
+             "CAR T reports of the selection with each neoplasm PT, counted or excluded (with the reason).", pt_appendix_df),
+        ],
+        "html": {cases_title: "".join(grouped) or "<p><em>no SPM reports</em></p>"},
+    }
 
 
 def _write_csv(df: pl.DataFrame, path: Path) -> None:

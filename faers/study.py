@@ -29,6 +29,9 @@ COMPARATORS = ("indication", "all", "class")
 DEDUP_RULES = tuple(DEDUP_RULES_OF_LOADER)
 SENSITIVITY_CUTOFFS = ("2023Q2", "2023Q4", "2024Q1", "latest")
 SIGNAL_CRITERION = "ror_lower > 1 and a >= 3"
+# A report's one event date is taken as its neoplasm's onset, when the report has other events, only this many
+# days or more after the CAR T start: CRS and ICANS, whose dates it often is, fall within the first weeks.
+ONSET_MIN_DAYS = 30
 DB_ALIAS = "faers_db"  # the attached database's catalog name, fixed in the study SQL files
 
 
@@ -322,9 +325,11 @@ def categories(counts: pl.DataFrame) -> pl.DataFrame:
 def time_to_onset(study: Study, groups=("spm", "t_cell_malignancy", *CATEGORIES[:6])) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(per report x product x group rows, summary per product x group: computed n, missing by reason,
     median and IQR of days from CAR T therapy start to the event date)."""
-    rows = study.query("study_onset", {"groups": list(dict.fromkeys(groups)), "roles": ROLE_SETTINGS[study.roles]})
+    rows = study.query("study_onset", {"groups": list(dict.fromkeys(groups)), "roles": ROLE_SETTINGS[study.roles],
+                                       "min_days": ONSET_MIN_DAYS})
     reasons = ("no therapy start date", "therapy start date not to the day", "no event date",
-               "event date not to the day", "event date before therapy start")
+               "event date not to the day", "event date before therapy start",
+               "event date not attributable to the neoplasm")
     summary_rows = []
     for (product, group), part in rows.group_by(["product", "event_group"], maintain_order=True):
         days = part["days"].drop_nulls()
