@@ -60,9 +60,10 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         study.require_car_t(st)
         counts = study.signal_counts(st)
         main_tables = study.tables_from_counts(st, counts, comparator)
-        theta, database_fit = signals.resolve_prior(st, prior, roles)
-        signal_df, fit = signals.signal_table(counts, prior=theta)
-        prior_used = signals.prior_record(prior, fit, database_fit)
+        theta, database_fit = signals.resolve_prior(st, prior, roles, stratified=True)
+        signal_df, fit = signals.signal_table(study.with_expected(st, counts), prior=theta)
+        signal_df = signals.keep_ebgm_where(signal_df, *study.ebgm_applies(st))
+        prior_used = signals.prior_record(prior, fit, database_fit, stratified=True)
         signal_df = signal_df.select([c for c in signals.SIGNAL_COLUMNS] +
                                      [c for c in signal_df.columns if c not in signals.SIGNAL_COLUMNS])
         # a fixed row order, so the same database gives a byte-identical signals.csv
@@ -267,7 +268,9 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
 
 
 SIGNALS_SHOWN_NOTE = ("Rows shown: a >= 3 or signal, sorted by product and event group; every product x event "
-                      "group x comparator row is in signals.csv.")
+                      "group x comparator row is in signals.csv. EBGM/EB05 are filled only on comparator `all` rows "
+                      "(column ebgm_basis): the prior is fitted on the whole database with E stratified by age band x "
+                      "sex x FDA year and does not describe a restricted comparator.")
 
 
 def signals_shown(signal_df: pl.DataFrame, comparator: str) -> pl.DataFrame:
@@ -288,8 +291,8 @@ def _prior_text(record: dict) -> str:
     how = {"database": f"fitted once on {record['n_pairs']:,} ingredient x PT pairs with a >= 1 of the database",
            "table": f"fitted on the {record['n_pairs']:,} rows of the signals table with a >= 1",
            "given": "given with --prior"}[record["prior"]]
-    return (f"EBGM prior `{record['prior']}`: {how}, unstratified E = (a+b)(a+c)/N as in the rows it is applied "
-            f"to; theta ({theta}), negLL {record['neg_log_lik']:.3f}{squashed}; {agree} (manifest.json).")
+    return (f"EBGM prior `{record['prior']}`: {how}, {record['expected_count']}; theta ({theta}), "
+            f"negLL {record['neg_log_lik']:.3f}{squashed}; {agree} (manifest.json).")
 
 
 PUBLISHED_SHOWN = ["source", "item", "metric", "published", "computed", "difference", "through", "settings", "note"]

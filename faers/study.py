@@ -168,6 +168,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
         _materialise_versions(con)
         study.versions_ready = True
     _ddl(con, "study_settings", {"through": through})
+    _ddl(con, "study_report_strata")
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
     _ddl(con, LOADER_RULES[rule])  # creates memory.main.case_selected from the shadowed inputs
@@ -242,6 +243,31 @@ def expose(study: Study, roles: str) -> None:
 def signal_counts(study: Study, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
     """a, b, c, d per product (and all_car_t) x event group x comparator for the current selection/roles."""
     return study.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or study.through})
+
+
+def with_expected(study: Study, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl.DataFrame:
+    """counts with `expected`: on comparator `all` rows E stratified by age band x sex x FDA year
+    (sql/study_signal_expected.sql, the scale the database-wide EBGM prior is fitted on), elsewhere the crude
+    (a+b)(a+c)/N of the row's own 2x2 table."""
+    strata = study.query("study_signal_expected", {"groups": list(groups)})
+    n = pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")
+    crude = pl.when(n > 0).then((pl.col("a") + pl.col("b")) * (pl.col("a") + pl.col("c")) / n).otherwise(0.0)
+    return (counts.join(strata, on=["product", "event_group", "comparator"], how="left")
+            .with_columns(pl.when(pl.col("comparator") == "all").then(pl.col("expected_stratified").fill_null(0.0))
+                          .otherwise(crude).cast(pl.Float64).alias("expected"))
+            .drop("expected_stratified"))
+
+
+def ebgm_applies(study: Study) -> tuple[pl.Expr, str, str]:
+    """(rows where the database-wide EBGM prior applies, what EBGM is measured against there, why not elsewhere):
+    comparator `all` over the whole selection; not a stratum or a comparator the options restrict."""
+    o = study.options
+    restricted = o.stratum or o.comparator_from or o.exclude_masking
+    basis = "comparator all (whole database), E stratified by age band x sex x FDA year; prior fitted database-wide"
+    why_not = ("no EBGM: the database-wide prior applies to comparator all only" if not restricted else
+               "no EBGM: the options restrict the comparator or the database, the database-wide prior does not apply")
+    applies = pl.lit(False) if restricted else (pl.col("comparator") == "all")
+    return applies, basis, why_not
 
 
 def car_t_count(study: Study) -> int:

@@ -32,6 +32,10 @@ def install(con) -> None:
     con.execute("CREATE OR REPLACE TABLE vocab_event_groups (group_name VARCHAR, pt VARCHAR, subgroup VARCHAR, base_group VARCHAR)")
     con.executemany("INSERT INTO vocab_event_groups VALUES (?, ?, NULL, ?)",
                     [(g, pt, g) for pt, groups in SPM_PTS.items() for g in groups] + [("spm", pt, "x") for pt in SPM_PTS])
+    con.execute("ALTER TABLE vocab_event_groups ADD COLUMN pt_key VARCHAR")
+    con.execute("UPDATE vocab_event_groups SET pt_key = lower(trim(pt))")
+    con.execute("CREATE OR REPLACE TABLE vocab_event_exclusions (pt VARCHAR, pt_key VARCHAR, reason VARCHAR, "
+                "applies_to_target VARCHAR)")
     con.execute("CREATE OR REPLACE TABLE vocab_versions (vocabulary VARCHAR, version VARCHAR, date VARCHAR)")
     con.execute("INSERT INTO vocab_versions VALUES ('fake', '0.0.0', '2026-01-01')")
     con.execute("""
