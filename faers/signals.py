@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from faers import stats
+from faers import stats, study
 
-MIN_REPORTS = 3
-
-
-def ror(a: int, b: int, c: int, d: int) -> tuple[float | None, float | None, float | None]:
-    """ROR with Woolf's 95 % CI for one table (faers.stats.ror); (None, None, None) when a cell is 0."""
-    if min(a, b, c, d) <= 0:
-        return None, None, None
-    value, lower, upper = stats.ror(a, b, c, d)
-    return float(value), float(lower), float(upper)
+MIN_REPORTS = stats.SIGNAL_MIN_REPORTS  # the signal rule's floor (stats.signal_ror)
 
 
 # --- the EBGM prior: fitted on the whole database (default), on the table itself, or given -----------------
 
 PRIOR_CHOICES = ("database", "table")
 #: Above this many distinct (a, E) points the database fit squashes the data (faers.ebgm.auto_squash).
-SQUASH_ABOVE_POINTS = 200_000
+SQUASH_ABOVE_POINTS = stats.mgps.SQUASH_ABOVE_POINTS
 def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
     """'database' (default) / 'table' / 'a1,b1,a2,b2,p' -> 'database', 'table' or a tuple of 5 floats."""
     from faers import ebgm, stats_io
@@ -42,8 +34,6 @@ def database_pair_counts(st, roles: str, stratified: bool = False) -> pl.DataFra
     """Every ingredient x PT pair with a >= 1 in the current selection: ingredient, pt, a, b, c, d and E: the
     crude (a+b)(a+c)/N, or with `stratified` E summed over age band x sex x FDA year strata (one DuckDB
     aggregation, sql/study_pair_counts.sql)."""
-    from faers import study
-
     counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": stratified})
     if stratified:
         return counts.rename({"expected_stratified": "expected"})
@@ -54,7 +44,7 @@ def database_pair_counts(st, roles: str, stratified: bool = False) -> pl.DataFra
 
 def database_prior(st, roles: str, *, squash_above: int = SQUASH_ABOVE_POINTS, stratified: bool = False):
     """The DuMouchel prior fitted once over every ingredient x PT pair with a >= 1 of the study's selection
-    (as openEBGM / FDA fit it), E unstratified like the rows it is applied to. Squashes the data when more
+    (as openEBGM / FDA fit it), E as the rows it is applied to (crude, or stratified with `stratified`). Squashes the data when more
     than `squash_above` distinct points remain; the fit then carries negLL on the squashed data and on all
     pairs (neg_log_lik_full) so the cost of squashing is visible."""
     import warnings
@@ -100,7 +90,10 @@ def prior_record(choice, fit, database_fit=None, stratified: bool = False) -> di
         record.update({"theta": d["theta"], "neg_log_lik": used.neg_log_lik, "n_pairs": used.n_pairs,
                        "n_points": used.n_points, "starts_agree": used.starts_agree, "converged": used.converged,
                        "squashed": used.squashed, "neg_log_lik_full": used.neg_log_lik_full,
-                       "seconds": round(used.seconds, 3)})
+                       "seconds": round(used.seconds, 3),
+                       # fit_source 'fallback': not identifiable (note says why), theta is the fallback prior
+                       "fit_source": used.source, "identifiable": used.identifiable, "note": used.note,
+                       "fitted_theta": d["fitted_theta"], "at_bounds": used.at_bounds})
     return record
 
 
@@ -119,7 +112,7 @@ def measures(table: pl.DataFrame, prior=None):
 
 def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORTS):
     """The regulator table: counts + measures; ROR/PRR/IC emptied below `min_reports` with the reason in
-    `note`; signal = ROR lower 95 % CI > 1 (and a >= min_reports)."""
+    `note`; signal = stats.signal_ror (ROR lower 95 % CI > 1 and a >= min_reports) on the ROR as reported."""
     # an empty 2x2 table (no exposed and no comparator report, e.g. a product absent from a small
     # database) has no statistics: its row is kept with empty measures and a note
     empty = (pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")) == 0
@@ -138,10 +131,8 @@ def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORT
             .when(pl.col("ror").is_null()).then(pl.lit("a zero cell: ROR undefined")))
     cols = [c for c in ("ror", "ror_lower", "ror_upper") if c in table.columns]
     table = table.with_columns(*(pl.when(few | no_comparator).then(None).otherwise(pl.col(c)).alias(c) for c in cols))
-    table = table.with_columns(
-        (pl.col("ror_lower").fill_null(0) > 1).alias("signal"),
-        note.alias("note"),
-    )
+    signal = stats.signal_ror(table["ror_lower"].cast(pl.Float64).to_numpy(), table["a"].to_numpy(), min_reports)
+    table = table.with_columns(pl.Series("signal", signal), note.alias("note"))
     return table, fit
 
 
@@ -166,13 +157,11 @@ def keep_ebgm_where(table: pl.DataFrame, applies: pl.Expr, basis: str, why_not: 
 
 def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None = None,
                        event_groups: list[str] | None = None, comparator: str = "all", roles: str = "suspect",
-                       prior="database", install_vocab=None) -> tuple[pl.DataFrame, dict]:
+                       prior="database", install_vocab=None, options=None) -> tuple[pl.DataFrame, dict]:
     """Signal table for named drugs (ingredients or CAR T products) x PTs or event groups. Comparator `all`
     works for any drug; `indication` and `class` are defined for CAR T products and event groups (the
     study's populations). Names are bound as SQL parameters, never formatted in. prior: 'database' (fitted
     on every ingredient x PT pair, `database_prior`), 'table' or five numbers. Returns (table, prior record)."""
-    from faers import study
-
     if comparator not in study.COMPARATORS:
         raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
     if roles not in study.ROLE_SETTINGS:
@@ -181,6 +170,8 @@ def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None =
         event_groups = ["spm", "t_cell_malignancy"]
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
+        if options is not None:  # study.StudyOptions (e.g. keep_pre_existing), as the report takes them
+            study.set_options(st, options)
         study.select(st)
         if comparator == "all":
             counts = st.query("study_drug_event_counts", {"drugs": list(drugs), "events": list(events or []),
@@ -212,9 +203,7 @@ def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
         [list(drugs)]).fetchall()
     unknown = [d for d, p in rows if p is None]
     if unknown:
-        from faers.study import StudyError
-
-        raise StudyError(f"{', '.join(map(repr, unknown))}: not a CAR T product; the indication and class comparators "
+        raise study.StudyError(f"{', '.join(map(repr, unknown))}: not a CAR T product; the indication and class comparators "
                          "are defined for CAR T products only (use --comparator all)")
     return {p: d for d, p in rows}
 
@@ -222,8 +211,6 @@ def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
 def all_pairs(settings, out_file, *, roles: str = "suspect", prior=None, install_vocab=None) -> int:
     """Every ingredient x PT pair (a >= 1) with ROR, PRR, chi2, IC and EBGM, E stratified by age band x sex x
     year, written to Parquet; returns the number of pairs."""
-    from faers import study
-
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
         study.select(st)

@@ -2,8 +2,8 @@
 -- (earliest THER start_dt of the product's drug rows in the chosen roles, $roles) to the event date
 -- (DEMO event_dt), or the reason it cannot be computed. 'all_car_t' uses any product's start.
 -- DEMO has one event date per report, usually the first event's (often the CRS date). It is taken as the neoplasm's
--- onset only when it is attributable to it: every reaction PT of the report is a neoplasm term (in an event group or
--- the exclusion list), or the report's neoplasm terms are all counted (no relapse, progression or treated-disease
+-- onset only when it is attributable to it: every reaction PT of the report is a neoplasm term (report_neoplasm_terms,
+-- counted or excluded), or the report's neoplasm terms are all counted (no relapse, progression or treated-disease
 -- term whose date it could be) and the date lies at least $min_days days after the therapy start (beyond the acute
 -- CRS/ICANS window). Otherwise: 'event date not attributable to the neoplasm'.
 WITH events AS (
@@ -24,29 +24,24 @@ starts_all AS (
     UNION ALL
     SELECT primaryid, 'all_car_t', min(start_dt), sum(dated_rows) FROM starts GROUP BY primaryid
 ),
-neoplasm_pts AS (
-    SELECT pt_key FROM vocab_event_groups
-    UNION
-    SELECT pt_key FROM vocab_event_exclusions
+neoplasm_terms AS (
+    SELECT primaryid, lower(trim(pt)) AS pt_key, decision FROM report_neoplasm_terms
+    WHERE neoplasm AND primaryid IN (SELECT primaryid FROM events)
 ),
 report_terms AS (
     SELECT r.primaryid,
-           bool_and(lower(trim(r.pt)) IN (SELECT pt_key FROM neoplasm_pts)) AS only_neoplasm_terms,
-           NOT bool_or(lower(trim(r.pt)) IN (SELECT pt_key FROM vocab_event_exclusions)) AS no_excluded_term
+           bool_and(n.pt_key IS NOT NULL) AS only_neoplasm_terms,
+           NOT coalesce(bool_or(n.decision = 'excluded'), false) AS only_counted_neoplasms
     FROM reactions r
     SEMI JOIN events e ON e.primaryid = r.primaryid
+    LEFT JOIN neoplasm_terms n ON n.primaryid = r.primaryid AND n.pt_key = lower(trim(r.pt))
     WHERE r.pt IS NOT NULL
     GROUP BY r.primaryid
-),
-excluded_group_terms AS (
-    SELECT DISTINCT primaryid FROM report_event_group_terms
-    WHERE excluded_reason IS NOT NULL AND primaryid IN (SELECT primaryid FROM events)
 ),
 joined AS (
     SELECT s.primaryid, s.product, e.event_group, s.start_dt, s.dated_rows, c.event_dt, c.event_dt_precision,
            coalesce(t.only_neoplasm_terms, false) AS only_neoplasm_terms,
-           coalesce(t.no_excluded_term, true) AND s.primaryid NOT IN (SELECT primaryid FROM excluded_group_terms)
-               AS only_counted_neoplasms
+           coalesce(t.only_counted_neoplasms, true) AS only_counted_neoplasms
     FROM starts_all s
     JOIN events e ON e.primaryid = s.primaryid
     JOIN cases c ON c.primaryid = s.primaryid

@@ -1,12 +1,12 @@
 -- study_spm_cases: the case line listing, one row per SPM report of the current selection and roles: CAR T reports
--- (study_exposed) with a counted SPM term, including those whose SPM is pre-existing (event date before the first
+-- (study_exposed) with a counted SPM term (report_neoplasm_terms), including those whose SPM is pre-existing (event date before the first
 -- CAR T therapy start: counted_as_spm false unless --keep-pre-existing). Terms come from study_spm_terms.
 WITH exposed AS (
     SELECT DISTINCT x.primaryid FROM study_exposed x SEMI JOIN study_reports r USING (primaryid)
 ),
 spm_reports AS (
     SELECT DISTINCT t.primaryid FROM study_spm_terms t SEMI JOIN exposed e USING (primaryid)
-    WHERE t.decision = 'counted' AND t.category IN (SELECT DISTINCT base_group FROM vocab_event_groups WHERE group_name = 'spm')
+    WHERE t.decision = 'counted'
 ),
 products AS (
     SELECT d.primaryid, string_agg(DISTINCT d.product || ' (' || d.role_cod || ')', '; ' ORDER BY d.product || ' (' || d.role_cod || ')') AS car_t_products

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faers.mirror.duplicates import truth as cross_reports_truth
 from faers.mirror.plan import DedupExample, Planner
 from faers.mirror.reports import CarTCase, primaryid_of
 from faers.mirror.vocab import SPM_CATEGORIES, Vocabulary
@@ -26,13 +27,14 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary,
 
     built = built or {}
     products = [p.product for p in vocab.products]
+    target_of = {p.product: p.target for p in vocab.products}
     surviving_cases = [c for c in cases if c.caseid is not None and c.caseid not in deleted]
     out: dict[str, dict] = {}
     for setting, roles in ROLE_SETTINGS.items():
         per_product = dict.fromkeys(products, 0)
         spm_per_product = dict.fromkeys(products, 0)
         per_category = dict.fromkeys(SPM_CATEGORIES, 0)
-        reports = spm_reports = pre_existing = 0
+        reports = spm_reports = neoplasm_reports = pre_existing = 0
         strata = {name: {"car_t_reports": 0, "spm_reports": 0} for name in review.STRATA}
         for case in surviving_cases:
             final = case.final
@@ -41,19 +43,21 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary,
                 continue
             reports += 1
             events = [vocab.events[pt] for pt in final.pts if pt in vocab.events]
-            is_spm = any(e.spm for e in events)
+            targets = {target_of[p] for p in final.roles if p in target_of}  # the treated-disease context: any role
+            is_spm = any(e.counts(targets) for e in events)
+            categories = {c for e in events if e.counts(targets) for c in e.categories}
             record = built.get(primaryid_of(case.caseid, final.caseversion))
             if is_spm and record is not None and review.pre_existing(record):
-                is_spm, events = False, []
+                is_spm, categories = False, set()  # dated before the CAR T start: not counted (the study's default)
                 pre_existing += 1
             for name, member in review.STRATA.items():
                 if record is not None and member(record):
                     strata[name]["car_t_reports"] += 1
                     strata[name]["spm_reports"] += is_spm
-            categories = {c for e in events if e.spm for c in e.categories}
             if categories & {"t_cell_nhl", "t_cell_lgl"}:
                 categories.add("t_cell_malignancy")
             spm_reports += is_spm
+            neoplasm_reports += bool(events)  # every planted event term is a neoplasm term (funnel step 2)
             for product in counted:
                 per_product[product] += 1
                 spm_per_product[product] += is_spm
@@ -64,6 +68,7 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary,
             "per_product": per_product,
             "spm_reports": spm_reports,
             "spm_per_product": spm_per_product,
+            "neoplasm_reports": neoplasm_reports,
             "per_category": per_category,
             "t_cell_malignancy_reports": per_category["t_cell_malignancy"],
             "pre_existing_spm_reports": pre_existing,
@@ -77,12 +82,14 @@ def spm_case_list(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary, b
     case-by-case check of spm_cases.csv (roles as written: filter by the setting's roles)."""
     from faers.mirror import review
 
+    target_of = {p.product: p.target for p in vocab.products}
     out = []
     for case in cases:
         if case.caseid is None or case.caseid in deleted:
             continue
         final = case.final
-        spm = [pt for pt in final.pts if pt in vocab.events and vocab.events[pt].spm]
+        targets = {target_of[p] for p in final.roles if p in target_of}
+        spm = [pt for pt in final.pts if pt in vocab.events and vocab.events[pt].counts(targets)]
         if not spm:
             continue
         primaryid = primaryid_of(case.caseid, final.caseversion)
@@ -151,4 +158,5 @@ def build(planner: Planner, quarters_written: dict[str, dict], vocab: Vocabulary
         "deleted_caseids": {str(k): str(v) for k, v in sorted(planner.deleted.items())},
         "dedup_examples": dedup_examples(planner.examples),
         "car_t_cases": car_t_case_list(planner.car_t_cases, deleted),
+        "cross_reports": cross_reports_truth(planner),
     }
