@@ -26,7 +26,19 @@ def _frame(study, name: str, params: dict | None = None) -> pl.DataFrame:
 def spm_cases(study) -> pl.DataFrame:
     """One row per SPM report of the current selection and roles (sql/study_spm_cases.sql)."""
     study.con.execute(sqlfiles.sql("study_spm_terms")).fetchall()
-    return _frame(study, "study_spm_cases")
+    cases = _frame(study, "study_spm_cases")
+    return cases.join(duplicate_groups(study), on="primaryid", how="left")
+
+
+def duplicate_groups(study) -> pl.DataFrame:
+    """primaryid, duplicate_group_id, duplicate_group_size from `faers duplicates` (table duplicate_groups: reports
+    of one patient under different caseids); empty when the database has no such table or it was never filled."""
+    schema = {"primaryid": pl.Int64, "duplicate_group_id": pl.Int64, "duplicate_group_size": pl.Int64}
+    present = study.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'duplicate_groups'").fetchall()[0][0]
+    if not present:
+        return pl.DataFrame(schema=schema)
+    return study.con.sql("SELECT CAST(primaryid AS BIGINT) AS primaryid, CAST(group_id AS BIGINT) AS duplicate_group_id, "
+                         "CAST(group_size AS BIGINT) AS duplicate_group_size FROM duplicate_groups").pl().cast(schema)
 
 
 def pt_appendix(study) -> pl.DataFrame:

@@ -259,6 +259,7 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
                           "indication groups (the paper's choice).",
             "all": "every other report in the database (not naming the product in any role).",
             "class": "reports naming another CAR T product (and not this one)."}[params["comparator"]]),
+        ("Comparator and counting options", _options_text(params)),
         ("Measures and thresholds", f"ROR with Woolf 95 % CI, not computed with fewer than "
                                     f"{params['min_reports_for_ror']} reports; signal: {params['signal_criterion']}. "
                                     "Also PRR, Yates chi-square, the Norén 2013 shrinkage IC (IC025) and the "
@@ -267,6 +268,22 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
                    "estimate incidence or establish causality; reporting is influenced by awareness (e.g. "
                    "FDA's November 2023 safety communication), duplicates and missing data."),
     ]
+
+
+def _options_text(params: dict) -> str:
+    """The comparator and counting options of the run, for the method section (docs/report.md)."""
+    o = study.StudyOptions(**params["options"]) if params.get("options") else study.DEFAULT_OPTIONS
+    parts = [("Indications count for a product's comparator only once FDA approved them by the cutoff."
+              if o.approved_only else "Indications count for the comparator regardless of their approval date."),
+             (f"Comparator reports from {o.comparator_from} on (case first in FAERS)." if o.comparator_from
+              else "Comparator reports from the whole database period."),
+             ("Reports naming an SPM-labelled drug (lenalidomide, pomalidomide, thalidomide) are left out of the "
+              "comparator." if o.exclude_masking else "Reports naming SPM-labelled drugs stay in the comparator."),
+             ("SPMs dated before the first CAR T therapy start are counted." if o.keep_pre_existing else
+              "SPMs dated before the first CAR T therapy start (pre-existing) are not counted as SPM reports."),
+             f"Stratum: {o.stratum}." if o.stratum else "No stratum restriction.",
+             f"Preset: {params['preset']}." if params.get("preset") else ""]
+    return " ".join(p for p in parts if p)
 
 
 SIGNALS_SHOWN_NOTE = ("Rows shown: a >= 3 or signal, sorted by product and event group; every product x event "
