@@ -60,7 +60,7 @@ class PreparedFile:
     n_fields: int  # fields per data line the file actually uses
     data_lines: int
     cleaned_lines: set[int] = field(default_factory=set)  # file lines (header = 1) decoded as latin-1 or stripped of control chars
-    unterminated: bytes | None = None  # a last line without a line break: held back, reported as truncated
+    unterminated: bytes | None = None  # a last line without a line break: held back for the loader to judge
 
 
 @dataclass
@@ -192,8 +192,9 @@ def copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, table: str, dest: Pa
     """Stream a member to `dest` as clean UTF-8 text without CR/control bytes and without the header line.
 
     Lines that are not valid UTF-8 are decoded as latin-1 (FDA's older files) and lines that lose control
-    characters are recorded, so the loader can report both as repaired. A last line without a line break
-    (a file cut off mid-record) is held back and reported as truncated.
+    characters are recorded, so the loader can report both as repaired. A last line without a line break is
+    held back: the loader decides whether it is a complete record (loaded as a repair) or a file cut off
+    mid-record (reported as truncated).
     """
     chunk_size = 1 << 22
     with zf.open(info) as src:
@@ -299,6 +300,7 @@ def repair_lines(
     prepared: PreparedFile,
     rejected: dict[int, str],
     fixes: list[tuple[str, str]],
+    last_line_complete: bool = False,
 ) -> Repair:
     """Turn lines with the wrong field count into records, or into rejects with a reason.
 
@@ -308,7 +310,9 @@ def repair_lines(
     3. a line missing only the undeclared trailing '$' of its file;
     4. two records collapsed onto one line (trailing-'$' files): 2n-1 fields split after field n-1 when the
        second part starts with a report id;
-    5. otherwise rejected with the reason (a truncated last line, a blank line, a field count that fits no rule).
+    5. otherwise rejected with the reason (a blank line, a field count that fits no rule).
+    A last line without a line break is taken as it is when the loader found it complete (repair "no final line
+    break"), else rejected as truncated: no other rule applies to it, as a cut can fall anywhere in a record.
     """
     n = prepared.n_fields
     trailing = n == len(prepared.header) + 1
@@ -330,7 +334,12 @@ def repair_lines(
         used.add(lineno)
         text = rejected[lineno]
         if prepared.unterminated is not None and lineno == prepared.data_lines + 1:
-            result.rejects.append((lineno, "truncated last line: the file ends without a line break", text))
+            if last_line_complete:  # repair "no final line break"
+                result.rows.append(text.split("$"))
+                result.lines_repaired += 1
+            else:
+                result.rejects.append((lineno, "truncated last line: the file ends without a line break in the "
+                                               "middle of a record", text))
             continue
         if not text:
             result.rejects.append((lineno, "blank line", text))

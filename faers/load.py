@@ -225,6 +225,27 @@ def _field_scan(n_fields: int) -> str:
             f"columns={{{columns}}}, null_padding=true, nullstr='\x02', ignore_errors=true)")
 
 
+def _is_complete_last_line(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, pattern: str, text: str) -> bool:
+    """Whether a last line without a line break is a whole record rather than a file cut off mid-record.
+
+    It must be well formed (the file's field count, numeric ids, an empty trailing field). A legacy line ending
+    in its trailing '$' is then whole. Otherwise a cut inside the last field leaves a well-formed line too
+    (2020Q3 DEMO ends '...$COUNTRY NOT SPECIFIED$U'), so its last value must not be the beginning of a longer
+    value of that column that never occurs whole in the file ('U' of 'US')."""
+    if not re.fullmatch(pattern, text):
+        return False
+    last_value = text.rsplit("$", 1)[-1]
+    if prepared.n_fields != len(prepared.header) or last_value == "":
+        return True
+    column = f"c{prepared.n_fields}"
+    whole, longer = con.execute(
+        f"SELECT coalesce(bool_or({column} = ?), false), coalesce(bool_or(starts_with({column}, ?) AND {column} <> ?), false) "
+        f"FROM {_field_scan(prepared.n_fields)}",
+        [last_value, last_value, last_value, str(prepared.path)],
+    ).fetchall()[0]
+    return whole or not longer
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection, quarter: Quarter, prepared: PreparedFile, mapping: dict[str, str | None]
 ) -> FileResult:
@@ -258,9 +279,12 @@ def _load_file(
                 [str(quarter), quarter.era, str(prepared.path), pattern],
             ).fetchone()[0]
     rejected = dict(wrong)
+    last_line_complete = False
     if prepared.unterminated is not None:
-        rejected[prepared.data_lines + 1] = decode(prepared.unterminated)[0]
-    repair = repair_lines(prepared, rejected, corrections_for(quarter, table))
+        last_line = decode(prepared.unterminated)[0]
+        rejected[prepared.data_lines + 1] = last_line
+        last_line_complete = _is_complete_last_line(con, prepared, pattern, last_line)
+    repair = repair_lines(prepared, rejected, corrections_for(quarter, table), last_line_complete)
     # Repaired records must be well formed too; those that are not become rejects.
     repaired_ok = []
     for fields in repair.rows:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; FAERS_SHARED points elsewhere (a git worktree one level deeper, say).
+SHARED = Path(os.environ.get("FAERS_SHARED", REPO.parent / "shared"))
 FAERS_REAL = SHARED / "faers-real"
 REFERENCE_CASES = SHARED / "reference-cases"
 

@@ -93,6 +93,27 @@ def test_2020q3_truncated_demo_line_is_reported_and_nothing_else_lost(tmp_path, 
     assert raw.endswith("COUNTRY NOT SPECIFIED$U")
 
 
+def test_2022q4_complete_last_lines_without_a_line_break_are_loaded(tmp_path, faers_real):
+    """Six of the sample's tables end with a whole record and no line break: each is loaded (a repair)."""
+    path = faers_real / "luisgarcez-2022q4-head" / "faers_ascii_2022Q4.zip"
+    _, results, con = _load(tmp_path, [path])
+    with zipfile.ZipFile(path) as zf:
+        unterminated = {f.table: zf.read(f.member) for f in results[0].files if not zf.read(f.member).endswith(b"\n")}
+    assert sorted(unterminated) == ["demo", "drug", "outc", "reac", "rpsr", "ther"]
+    for fr in results[0].files:
+        lines = len(zipfile.ZipFile(path).read(fr.member).split(b"\n")) - 1 - (fr.table not in unterminated)
+        assert (fr.rows_read, fr.rows_rejected) == (lines, 0), fr
+        assert fr.rows_repaired == (1 if fr.table in unterminated else 0), fr
+        assert fr.rows_loaded + fr.rows_repaired == fr.rows_inserted == fr.rows_read
+    assert con.execute("SELECT count(*) FROM load_rejects").fetchone()[0] == 0
+    # The last records are in the database with every field: DEMO's ends '...$CN$US$US', OUTC's '...$HO'.
+    last_demo = unterminated["demo"].rsplit(b"\n", 1)[-1].decode().split("$")
+    assert con.execute("SELECT caseid, occr_country FROM demo_all WHERE primaryid = ?", [int(last_demo[0])]
+                       ).fetchone() == (int(last_demo[1]), last_demo[-1])
+    last_outc = unterminated["outc"].rsplit(b"\n", 1)[-1].decode().split("$")
+    assert (int(last_outc[0]), last_outc[2]) in con.execute("SELECT primaryid, outc_cod FROM outc_all").fetchall()
+
+
 def test_2025q4_subset_duplicates_and_deleted_cases(tmp_path, faers_real):
     src = faers_real / "nico8270-2025q4-sample"
     files = {p.name: p for p in (src / "ASCII").glob("*.txt")}

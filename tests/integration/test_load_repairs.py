@@ -3,6 +3,8 @@ every line read is loaded, repaired or rejected with its reason; nothing is lost
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from faers import load, paths
@@ -144,3 +146,47 @@ def test_a_line_with_one_empty_field_too_many_is_not_loaded_shifted(tmp_path, qu
     assert {pt.upper() for (pt,) in con.execute("SELECT pt FROM reac_all").fetchall()} == {"FEVER"}
     (line_no, raw) = con.execute("SELECT line, raw FROM load_rejects").fetchone()
     assert (line_no, raw) == (4, line.decode())
+
+
+def _reac_zip_ending(tmp_path, quarter: Quarter, lines: list[bytes], last: bytes):
+    """A quarter whose REAC file holds `lines` and then `last` without a final line break."""
+    z = write_quarter_zip(tmp_path, quarter, {"demo": []}, raw_lines={"reac": lines})
+    patched = tmp_path / "patched" / z.name
+    patched.parent.mkdir()
+    with zipfile.ZipFile(z) as src, zipfile.ZipFile(patched, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data + last if "REAC" in info.filename else data)
+    return patched
+
+
+MODERN, LEGACY = Quarter(2019, 1), Quarter(2011, 1)
+
+
+@pytest.mark.parametrize("quarter,last,complete", [
+    (MODERN, b"12$2$Rash$", True),                 # whole record, empty last column
+    (MODERN, b"12$2$Rash$Vomiting", True),         # a last value the file has not seen before
+    (MODERN, b"12$2$Rash$Naus", False),            # cut inside the last value: the start of 'Nausea'
+    (MODERN, b"12$2$Ras", False),                  # cut earlier: too few fields
+    (MODERN, b"12$2", False),
+    (MODERN, b"1", False),                         # only the start of an id
+    (LEGACY, b"12$RASH$", True),                   # legacy record ending in its trailing '$'
+    (LEGACY, b"12$RASH", False),                   # the trailing '$' is missing: cut, not padded
+])
+def test_a_last_line_without_a_line_break(tmp_path, quarter, last, complete):
+    """A complete last line is loaded as the repair 'no final line break'; a cut one is rejected as truncated."""
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    lines = [b"11$1$Fever$Nausea", b"11$1$Cough$"] if quarter == MODERN else [b"11$FEVER$", b"11$COUGH$"]
+    (result,) = load.load(settings, [load.local_zip(_reac_zip_ending(tmp_path, quarter, lines, last))])
+    reac = next(f for f in result.files if f.table == "reac")
+    assert reac.rows_read == 3 and reac.rows_read == reac.rows_loaded + reac.rows_repaired + reac.rows_rejected
+    con = load.connect(settings)
+    pts = {pt.upper() for (pt,) in con.execute("SELECT pt FROM reac_all").fetchall()}
+    if complete:
+        assert (reac.rows_loaded, reac.rows_repaired, reac.rows_rejected, reac.rows_inserted) == (2, 1, 0, 3)
+        assert "RASH" in pts and con.execute("SELECT count(*) FROM load_rejects").fetchone()[0] == 0
+    else:
+        assert (reac.rows_loaded, reac.rows_repaired, reac.rows_rejected, reac.rows_inserted) == (2, 0, 1, 2)
+        assert pts == {"FEVER", "COUGH"}
+        assert con.execute("SELECT line, reason, raw FROM load_rejects").fetchall() == [
+            (4, "truncated last line: the file ends without a line break in the middle of a record", last.decode())]
