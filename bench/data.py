@@ -61,6 +61,7 @@ def prepare(say=print, root: Path | None = None) -> BenchData:
     if SINGLE_QUARTER not in quarters:
         quarters = sorted([*quarters, SINGLE_QUARTER])
     entries = realshape.generate(site, quarters, scale=s, say=say)
-    zips = {q: Path(e["zip"]) for q, e in entries.items()}
+    exports = (site / realshape.EXPORTS_PATH).resolve()  # by name: the manifest may have moved with its folder
+    zips = {q: exports / Path(e["zip"]).name for q, e in entries.items()}
     rows = {q: sum(e["rows"].values()) for q, e in entries.items()}
     return BenchData(s, site, zips, rows, zips[SINGLE_QUARTER])
