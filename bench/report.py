@@ -68,7 +68,7 @@ def rows(results: dict) -> list[tuple[str, ...]]:
                         "", "", "", ""))
         out.append(("2. database size", _gb(hist["db_bytes"]), f"zips {_gb(hist['zip_bytes'])} (FDA's real zips 3.55 GB)",
                     f"{hist['db_to_zip']:.2f}× the zips", "", ""))
-    for key in ("study", "stats"):
+    for key in ("study", "stats", "duplicates", "neoplasms"):
         section = results.get(key) or {}
         if "skipped" in section:
             out.append((key, "not run", section["skipped"], "", "", ""))

@@ -246,6 +246,8 @@ SECTIONS: dict[str, Callable[[data.BenchData, Path], dict]] = {
     "history": bench_history,
     "study": lambda d, work: _optional("bench.study", "bench_study", work / "history" / "faers.duckdb"),
     "stats": lambda d, work: _optional("bench.stats", "bench_stats"),
+    "duplicates": lambda d, work: _optional("bench.duplicates", "bench_duplicates", ["duplicates"], None),
+    "neoplasms": lambda d, work: _optional("bench.neoplasms", "bench_neoplasms"),
 }
 
 

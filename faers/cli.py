@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from faers import paths
-from faers.errors import FaersError
+from faers.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, DownloadError, FaersError
+from faers.render import Format, FormatOption, MaxRowsOption
 
 try:  # typer >= 0.22 vendors click; older releases use click itself
     from typer.exceptions import Abort, Exit
@@ -48,21 +49,61 @@ def settings(ctx: typer.Context) -> paths.Settings:
     return ctx.obj
 
 
+def _one_of(what: str, choices):
+    """A callback refusing a value outside `choices()` as a usage error (exit 2) naming the valid ones.
+    `choices` is called only when a value is given, so the modules that own the names (load.DEDUP_RULES,
+    study.ROLE_SETTINGS ...) are imported when needed, not for `faers --help`; a rule added there is
+    accepted here without a change."""
+
+    def check(value):
+        if value is None:
+            return value
+        valid = list(choices())
+        if value not in valid:
+            raise typer.BadParameter(f"unknown {what} {value!r}: choose one of {', '.join(valid)}")
+        return value
+
+    return check
+
+
+def _dedup_rules():
+    from faers.load import DEDUP_RULES
+
+    return DEDUP_RULES
+
+
+def _role_settings():
+    from faers.study import ROLE_SETTINGS
+
+    return ROLE_SETTINGS
+
+
+def _comparators():
+    from faers.study import COMPARATORS
+
+    return COMPARATORS
+
+
 # Shared option types, defined once.
 FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
 ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
+DEDUP_HELP = ("latest_version (one report per case, the default), latest_version+duplicates (one per patient: "
+              "run `faers duplicates` first) or none (every report version)")
+DedupOption = Annotated[str | None, typer.Option("--dedup", help=f"Dedup rule: {DEDUP_HELP}.",
+                                                 callback=_one_of("dedup rule", _dedup_rules))]
+DedupArgument = Annotated[str, typer.Argument(help=f"Dedup rule: {DEDUP_HELP}.",
+                                              callback=_one_of("dedup rule", _dedup_rules))]
 
 
-def print_table(df, title: str | None = None) -> None:
-    """Render a polars DataFrame as a rich table (terminal) — the only formatting helper commands need."""
-    from rich.table import Table
+def print_table(df, title: str | None = None, fmt: Format = Format.table, max_rows: int | None = None) -> None:
+    """Write a polars DataFrame to stdout in the chosen format (faers.render) — the one output path for rows.
 
-    table = Table(title=title, show_lines=False)
-    for name in df.columns:
-        table.add_column(str(name))
-    for row in df.iter_rows():
-        table.add_row(*["" if v is None else str(v) for v in row])
-    out.print(table)
+    The title is shown above a table only, so csv/json/markdown output stays clean for scripts and documents."""
+    from faers.render import render
+
+    if title and fmt is Format.table:
+        sys.stdout.write(f"{title}\n")
+    sys.stdout.write(render(df, fmt, max_rows=max_rows))
 
 
 # --- downloader commands (issue 2) ---------------------------------------------------------------
@@ -216,9 +257,8 @@ def download_command(ctx: typer.Context, start: FromQuarter = None, end: ToQuart
               f"-> {s.downloads}", highlight=False, soft_wrap=True)
     if tally["failed"]:
         failed = ", ".join(str(o.quarter) for o in outcomes if o.status == "failed")
-        err.print(f"[bold red]error:[/] {tally['failed']} quarter(s) failed ({failed}); rerun `faers download` "
-                  "to retry (partial files are resumed)", highlight=False)
-        raise typer.Exit(1)
+        raise DownloadError(f"{tally['failed']} quarter(s) failed ({failed}); rerun `faers download` to retry "
+                            "(partial files are resumed)")
 
 
 
@@ -288,8 +328,8 @@ def load_cmd(
     zips: Annotated[list[Path] | None, typer.Argument(help="Quarter zips to load (default: the downloaded ones).")] = None,
     start: FromQuarter = None,
     end: ToQuarter = None,
-    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default) or none.")] = None,
-) -> int:
+    dedup_rule: DedupOption = None,
+) -> None:
     """Load downloaded quarters into the database (new or re-published ones only), then dedup.
 
     Example: faers load --from 2017Q3 --to 2023Q4
@@ -303,7 +343,6 @@ def load_cmd(
                                     say=_progress_printer())
     loaded = [r for r in results if r.status == "loaded"]
     out.print(f"{len(loaded)} quarter(s) loaded, {len(results) - len(loaded)} unchanged; database {s.db_path}")
-    return 0
 
 
 def _downloaded(s: paths.Settings) -> list:
@@ -318,8 +357,11 @@ def refresh_cmd(
     ctx: typer.Context,
     start: FromQuarter = None,
     end: ToQuarter = None,
-    dedup_rule: Annotated[str | None, typer.Option("--dedup", help="Dedup rule: latest_version (default) or none.")] = None,
-) -> int:
+    dedup_rule: DedupOption = None,
+    find_duplicates: Annotated[bool | None, typer.Option(
+        "--duplicates/--no-duplicates",
+        help="Run the cross-report duplicate search (default: only if the database already uses it and a quarter was loaded).")] = None,
+) -> None:
     """Download missing quarters, load new or re-published ones, apply FDA's deleted cases and dedup.
 
     Idempotent: a rerun with nothing new does no work. Example: faers refresh --from 2017Q3
@@ -330,82 +372,59 @@ def refresh_cmd(
     s = settings(ctx)
     with _download_progress() as progress:
         result = pipeline.refresh(s, parse_optional(start), parse_optional(end), rule=dedup_rule,
-                                  download_progress=progress, say=_progress_printer())
+                                  download_progress=progress, say=_progress_printer(), duplicates=find_duplicates)
     fetched = sum(o.status == "downloaded" for o in result.downloads)
     loaded = sum(r.status == "loaded" for r in result.loads)
     out.print(f"{fetched} quarter(s) downloaded, {loaded} loaded, {len(result.loads) - loaded} unchanged; "
               f"database {s.db_path}", highlight=False, soft_wrap=True)
     if result.failed_downloads:
         names = ", ".join(str(o.quarter) for o in result.failed_downloads)
-        err.print(f"[bold red]error:[/] download failed for {names}; rerun `faers refresh` to retry", highlight=False)
-        return 1
-    return 0
+        raise DownloadError(f"download failed for {names}; rerun `faers refresh` to retry")
+    _report_checks(result.checks, passed=False)
 
 
 @app.command("status")
 def status_cmd(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table (compact), csv or json (every column).")] = "table",
-) -> int:
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
+) -> None:
     """Per-quarter line accounting (read = loaded + repaired + rejected), deleted cases and reports kept.
 
-    Rows per table, sha256 and load time are in `--format csv|json`. Example: faers status --format csv
+    Rows per table, sha256 and load time are in `--format csv|json|line`. Example: faers status --format csv
     """
-    import duckdb
+    from faers.database import Database
 
-    from faers import load
-
-    con = load.connect(settings(ctx), read_only=True)
-    try:
-        df = load.status(con)
-        rule = load.current_dedup_rule(con)
-        total = con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
-        pending = load.dedup_pending(con)
-    except duckdb.CatalogException as exc:
-        # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.
-        raise FaersError(f"the database {settings(ctx).db_path} is not fully built (a refresh was interrupted: "
-                         f"{exc}); run `faers refresh` to finish it") from exc
-    finally:
-        con.close()
-    if fmt in ("csv", "json"):
-        _write_frame(df, fmt)
-        return 0
-    if fmt != "table":
-        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
+    with Database(settings(ctx)) as db:
+        status = db.status()
+    df, rule, total, pending = status.quarters, status.dedup_rule, status.reports, status.dedup_pending
+    if fmt in (Format.csv, Format.json, Format.line):
+        print_table(df, fmt=fmt, max_rows=max_rows)
+        return
     compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
                "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
-    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}")
+    print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
                   "and the views are out of date until `faers refresh` (or `faers load`) finishes", highlight=False)
-    return 0
 
 
 @app.command("sql")
 def sql_cmd(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="A read-only SQL query (SELECT ...).")],
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
-) -> int:
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
+) -> None:
     """Run a read-only SQL query on the database (writes, ATTACH, COPY, INSTALL/LOAD are refused).
 
+    The table fits the terminal (wide results keep the first and last columns); in scripts use --format csv.
     Example: faers sql "SELECT quarter, count(*) FROM cases GROUP BY ALL ORDER BY 1"
     """
     from faers import query as q
 
-    df = q.run_query(settings(ctx), query)
-    if fmt == "table":
-        print_table(df)
-    elif fmt in ("csv", "json"):
-        _write_frame(df, fmt)
-    else:
-        raise typer.BadParameter(f"unknown format {fmt!r}: use table, csv or json")
-    return 0
-
-
-def _write_frame(df, fmt: str) -> None:
-    sys.stdout.write(df.write_csv() if fmt == "csv" else df.write_json() + "\n")
+    print_table(q.run_query(settings(ctx), query), fmt=fmt, max_rows=max_rows)
 
 
 @app.command("export")
@@ -413,7 +432,7 @@ def export_cmd(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Output directory.")],
     fmt: Annotated[str, typer.Option("--format", help="parquet (partitioned by quarter) or csv.")] = "parquet",
-) -> int:
+) -> None:
     """Write the user views (cases, drugs, reactions, ...) as files for R/arrow, pandas, Spark.
 
     Example: faers export exports/ --format parquet
@@ -423,30 +442,85 @@ def export_cmd(
     written = q.export(settings(ctx), directory, fmt)
     for view, path in written.items():
         out.print(f"{view}: {path}")
-    return 0
+
+
+def _report_checks(results: list, *, passed: bool) -> None:
+    """Print the data checks (all of them, or only those with rows) and fail if an error-severity check did."""
+    from faers import checks
+
+    for result in results:
+        if result.passed:
+            if passed:
+                out.print(f"[green]ok[/]      {result.check.name}: {result.check.description}", highlight=False,
+                          soft_wrap=True)
+            continue
+        label = "[bold red]FAILED[/]" if result.failed else "[yellow]warning[/]"
+        out.print(f"{label}  {result.check.name} ({result.rows.height:,} rows): {result.check.description}",
+                  highlight=False, soft_wrap=True)
+        print_table(result.rows.head(20))
+        if result.rows.height > 20:
+            out.print(f"... {result.rows.height - 20:,} more rows: run the query sql/checks/{result.check.name}.sql "
+                      "with `faers sql` to see them all", highlight=False, soft_wrap=True)
+    line = checks.summary(results)
+    if any(r.failed for r in results):
+        raise checks.ChecksFailed(f"{line}; the failing rows are listed above (each check is a query in "
+                                  "sql/checks/, runnable with `faers sql`)")
+    if results:
+        out.print(line, highlight=False)
+
+
+@app.command("check")
+def check_cmd(ctx: typer.Context) -> None:
+    """Run the data checks on the database: line accounting per file, one row per report and case in `cases`,
+    child rows without a report, deleted cases still selected, quarters loaded but not deduplicated. Each
+    check is a query in sql/checks/ returning the failing rows; exits 1 when an error-level check finds rows
+    (warnings are shown, not failed). `faers refresh` runs them too.
+
+    Example: faers check
+    """
+    from faers.database import Database
+
+    with Database(settings(ctx)) as db:
+        results = db.check()
+    _report_checks(results, passed=True)
 
 
 @app.command("dedup")
 def dedup_cmd(
     ctx: typer.Context,
-    rule: Annotated[str, typer.Argument(help="latest_version (one report per case) or none (every version).")],
-) -> int:
+    rule: DedupArgument,
+) -> None:
     """Switch the dedup rule the views use and rebuild the report selection.
 
     Example: faers dedup latest_version
     """
-    from faers import load
+    from faers.database import Database
 
-    s = settings(ctx)
-    with load.writer_lock(s):
-        con = load.connect(s, read_only=False)
-        try:
-            kept = load.dedup(con, rule)
-            load.create_views(con)
-        finally:
-            con.close()
+    with Database(settings(ctx)).writer() as db:
+        kept = db.dedup(rule)
     out.print(f"dedup rule {rule}: {kept:,} reports")
-    return 0
+
+
+@app.command("duplicates")
+def duplicates_cmd(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Option("--method", help="splink (Fellegi-Sunter, default), em (the same model, faers' own EM) or exact (AEOLUS rule).")] = "splink",
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.95,
+) -> None:
+    """Find cross-report duplicates (one patient under several caseids) and write duplicate_pairs/_groups.
+
+    `faers dedup latest_version+duplicates` then counts each group once. Example: faers duplicates --threshold 0.95
+    """
+    from faers import duplicates
+    from faers.database import Database
+
+    with Database(settings(ctx)).writer() as db:
+        result = duplicates.find(db.con, method, threshold, say=_progress_printer())
+        db.con.execute("CHECKPOINT")
+    out.print(f"{result.reports:,} reports compared in {result.candidate_pairs:,} candidate pairs ({result.method}); "
+              f"{result.pairs:,} pairs at p >= {result.threshold}, {result.groups:,} groups of "
+              f"{result.reports_in_groups:,} reports: {result.duplicates_removed:,} duplicates "
+              f"({result.seconds['total']:.1f} s)", highlight=False, soft_wrap=True)
 
 
 
@@ -489,25 +563,23 @@ app.add_typer(vocab_app, name="vocab")
 app.add_typer(meddra_app, name="meddra")
 
 
+@contextlib.contextmanager
 def _vocabulary_database(ctx: typer.Context):
-    """The loaded database with the vocabularies (re)installed, so the mappings reflect the current CSVs."""
-    import duckdb
+    """The loaded database, under the writer lock, with the vocabularies (re)installed so the mappings reflect
+    the current CSVs."""
+    from faers.database import Database
 
-    from faers import vocab
-    from faers.errors import ConfigError
-
-    db_path = settings(ctx).db_path
-    if not db_path.exists():
-        raise ConfigError(f"no database at {db_path}: load FAERS data first (faers refresh) or pass --db")
-    con = duckdb.connect(str(db_path))
-    vocab.install(con)
-    return con
+    with Database(settings(ctx)).writer() as db:
+        db.install_vocabularies()
+        yield db
 
 
 @vocab_app.command("unmatched")
 def vocab_unmatched(
     ctx: typer.Context,
     like: Annotated[str, typer.Option("--like", help="Text the spelling contains (case-insensitive).")],
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Drug names/prod_ai spellings containing TEXT that match no CAR T product, with counts.
 
@@ -515,29 +587,92 @@ def vocab_unmatched(
     """
     from faers import vocab
 
-    print_table(vocab.unmatched(_vocabulary_database(ctx), like), title=f"unmatched spellings like '{like}'")
+    with _vocabulary_database(ctx) as db:
+        table = vocab.unmatched(db.con, like)
+    print_table(table, title=f"unmatched spellings like '{like}'", fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("groups")
-def vocab_groups(ctx: typer.Context) -> None:
+def vocab_groups(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """Event groups, their PTs, and the reports counting for each (after exclusions) in the loaded data.
 
     Example: faers vocab groups
     """
     from faers import vocab
 
-    print_table(vocab.group_counts(_vocabulary_database(ctx)), title="event groups")
+    with _vocabulary_database(ctx) as db:
+        table = vocab.group_counts(db.con)
+    print_table(table, title="event groups", fmt=fmt, max_rows=max_rows)
 
 
 @vocab_app.command("products")
-def vocab_products(ctx: typer.Context) -> None:
+def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """CAR T products with target, approval, accepted variants and matched drug rows/reports.
 
     Example: faers vocab products
     """
     from faers.vocab.products import product_table
 
-    print_table(product_table(_vocabulary_database(ctx)), title="CAR T products")
+    with _vocabulary_database(ctx) as db:
+        table = product_table(db.con)
+    print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
+
+
+def _check_format(fmt: str) -> None:
+    from faers.errors import ConfigError
+
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
+
+
+def _emit_rows(df, fmt: str, title: str) -> None:
+    """Print rows as a table (terminal) or as csv / json for scripts."""
+    from faers.vocab import neoplasms
+
+    if fmt == "table":
+        print_table(df, title=title)
+    else:
+        sys.stdout.write(neoplasms.format_rows(df, fmt))
+
+
+@vocab_app.command("classify")
+def vocab_classify(
+    terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
+
+    One output row per input term, in input order (arguments first, then --file). No database is needed.
+
+    Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
+    """
+    from faers.errors import ConfigError
+    from faers.vocab import neoplasms
+
+    _check_format(fmt)
+    given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
+    if not given:
+        raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
+    _emit_rows(neoplasms.classify_many(given).select(neoplasms.COLUMNS), fmt, "neoplasm classification")
+
+
+@vocab_app.command("audit")
+def vocab_audit(
+    ctx: typer.Context,
+    car_t: Annotated[bool, typer.Option("--car-t", help="Only terms seen in CAR T reports.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Every reaction term of the loaded database the neoplasm rules call a neoplasm or reject as a look-alike,
+    with its classification, the deciding rule and report counts (all, CAR T): the worklist for checking the rules.
+
+    Example: faers vocab audit --car-t --format csv > neoplasm_audit.csv
+    """
+    from faers.vocab import neoplasms
+
+    _check_format(fmt)
+    df = neoplasms.audit(_vocabulary_database(ctx), car_t_only=car_t)
+    _emit_rows(df, fmt, "neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""))
 
 
 @meddra_app.command("load")
@@ -549,12 +684,11 @@ def meddra_load(
 
     Example: faers meddra load ~/MedDRA_27_0_English/MedAscii
     """
-    from faers import vocab
     from faers.vocab import meddra
 
-    con = _vocabulary_database(ctx)
-    counts = meddra.load(con, directory)
-    vocab.install(con)
+    with _vocabulary_database(ctx) as db:
+        counts = meddra.load(db.con, directory)
+        db.install_vocabularies()
     for table, rows in counts.items():
         out.print(f"{table}: {rows} rows")
 
@@ -562,8 +696,10 @@ def meddra_load(
 
 # --- study commands (issue 6) --------------------------------------------------------------------
 
-Roles = Annotated[str, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS) or any.")]
-Comparator = Annotated[str, typer.Option("--comparator", help="indication (same indications, no CAR T), all or class.")]
+Roles = Annotated[str, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS) or any.",
+                                    callback=_one_of("roles", _role_settings))]
+Comparator = Annotated[str, typer.Option("--comparator", help="indication (same indications, no CAR T), all or class.",
+                                         callback=_one_of("comparator", _comparators))]
 PriorOption = Annotated[str, typer.Option("--prior", help="EBGM prior: database (fitted once on every ingredient x PT "
                                           "pair, unstratified E), table (fitted on the output rows) or "
                                           "alpha1,beta1,alpha2,beta2,p.")]
@@ -578,7 +714,7 @@ def report_cmd(
     comparator: Comparator = "indication",
     no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep.")] = False,
     prior: PriorOption = "database",
-) -> int:
+) -> None:
     """Write the CAR T second-primary-malignancy study: CSV tables, report.md, report.html, manifest.json.
 
     Example: faers report --through 2023Q4 --roles suspect --comparator indication
@@ -591,7 +727,6 @@ def report_cmd(
     out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
               f"through {s['through']}, roles {s['roles']}")
     out.print(f"report: {result.html_path} ({result.seconds:.1f} s)")
-    return 0
 
 
 @app.command("signals")
@@ -605,8 +740,12 @@ def signals_cmd(
     all_pairs: Annotated[bool, typer.Option("--all", help="Every ingredient x PT pair (writes Parquet).")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV (or Parquet with --all) to write.")] = None,
     prior: PriorOption = "database",
-) -> int:
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
+) -> None:
     """Disproportionality for any drugs x events (a, b, c, d, ROR, PRR, chi2, IC, EBGM).
+
+    The table shows the main columns; --format csv|json|line every column.
 
     Example: faers signals --drug axi-cel --drug tisa-cel --event-group t_cell_malignancy --comparator indication
     """
@@ -620,7 +759,7 @@ def signals_cmd(
         choice = signals.parse_prior_choice(prior)
         n = signals.all_pairs(s, out_file, roles=roles, prior=None if isinstance(choice, str) else choice)
         out.print(f"{n:,} ingredient x PT pairs written to {out_file}")
-        return 0
+        return
     if not drug:
         raise typer.BadParameter("give at least one --drug (or --all)")
     if event and event_group:
@@ -630,41 +769,74 @@ def signals_cmd(
     if "theta" in prior_used:
         theta = ",".join(f"{v:.6g}" for v in prior_used["theta"].values())
         agree = "starts agree" if prior_used["starts_agree"] else "STARTS DISAGREE (best kept)"
+        if prior_used.get("fit_source") == "fallback":
+            agree = f"not identifiable, DuMouchel 1999 prior used: {prior_used['note']}"
         err.print(f"EBGM prior {prior_used['prior']}: {theta} (negLL {prior_used['neg_log_lik']:.3f}, "
                   f"{prior_used['n_pairs']:,} pairs, {agree})", highlight=False)
     if out_file:
         df.write_csv(out_file)
         out.print(f"{df.height} rows written to {out_file}")
+    elif fmt in (Format.csv, Format.json, Format.line):
+        print_table(df, fmt=fmt, max_rows=max_rows)
     else:
-        print_table(df.select([c for c in ("drug", "event", "comparator", "a", "b", "c", "d", "ror", "ror_lower",
-                                           "ror_upper", "prr", "ic025", "eb05", "signal", "note") if c in df.columns]))
-    return 0
+        print_table(_signals_view(df), fmt=fmt, max_rows=max_rows)
 
+
+def _signals_view(df):
+    """The signal table for reading: ROR with its 95 % CI in one column, and the conclusion (ROR, signal) last,
+    where a table narrowed to the terminal keeps it (the middle columns are the ones elided)."""
+    import polars as pl
+
+    def sig(name: str) -> pl.Expr:
+        return pl.col(name).round_sig_figs(3).cast(pl.String)
+
+    ror_ci = pl.format("{} ({}–{})", sig("ror"), sig("ror_lower"), sig("ror_upper")).alias("ror (95% CI)")
+    columns = [c for c in ("drug", "event", "a", "comparator", "note", "b", "c", "d", "prr", "ic025", "eb05")
+               if c in df.columns]
+    return df.select(*columns, ror_ci, "signal")
 
 
 # --- entry point ---------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (tests call this directly)."""
-    try:
-        result = app(args=argv, prog_name="faers", standalone_mode=False)
-    except FaersError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+def exit_code(exc: BaseException) -> int:
+    """The one place an error becomes a message on stderr and an exit code: usage errors (a bad flag, value or
+    choice) 2, data and database errors 1, database busy 75 (EX_TEMPFAIL: try again later), interrupted 130."""
+    if isinstance(exc, FaersError):
+        _print_error(str(exc))
         return exc.exit_code
-    except Exit as exc:
+    if isinstance(exc, Exit):
         return exc.exit_code
-    except UsageProblem as exc:
+    if isinstance(exc, UsageProblem):
         show = getattr(exc, "show", None)
         show() if show else err.print(str(exc))
-        return getattr(exc, "exit_code", 2)
-    except Abort:
-        err.print("aborted")
-        return 130
-    except KeyboardInterrupt:
+        return getattr(exc, "exit_code", EXIT_USAGE)
+    if isinstance(exc, Abort | KeyboardInterrupt):
         err.print("interrupted: the database keeps its last consistent state; rerun the command to finish")
-        return 130
-    return result if isinstance(result, int) else 0
+        return EXIT_INTERRUPTED
+    duckdb = sys.modules.get("duckdb")  # only loaded by the commands that use it
+    if duckdb is not None and isinstance(exc, duckdb.Error):
+        _print_error(f"the database refused the operation: {exc}")
+        return EXIT_DATA
+    raise exc
+
+
+def _print_error(message: str) -> None:
+    """One line, greppable in logs. The message is shown as written: it quotes file contents and SQL, where
+    '[...]' is not rich markup and ':x:' (a /etc/passwd line) is not an emoji."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (tests call this directly). Commands return nothing and signal
+    failure by raising (FaersError and its kinds in faers/errors.py); `exit_code` maps what they raise."""
+    try:
+        result = app(args=argv, prog_name="faers", standalone_mode=False)
+    except BaseException as exc:
+        return exit_code(exc)
+    return result if isinstance(result, int) else EXIT_OK
 
 
 def run() -> None:

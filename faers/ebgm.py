@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -54,6 +54,10 @@ class PriorDisagreementWarning(UserWarning):
     """Starting points of the MGPS prior fit reached different optima (the best one is kept)."""
 
 
+class PriorNotIdentifiableWarning(PriorDisagreementWarning):
+    """The MGPS prior is not identifiable on these data; the fallback prior is used (see PriorFit.note)."""
+
+
 # --- the likelihood -------------------------------------------------------------------------------
 
 
@@ -83,14 +87,41 @@ def _log_nbinom_pmf(n, e, alpha, beta, gammaln=special.gammaln):
     )
 
 
-def _component_terms(n, e, alpha, beta):
-    """log of the zero-truncated NB pmf and its derivatives in log(alpha), log(beta)."""
+class _Points:
+    """The points (n >= 1, E > 0, weight) of the likelihood, with what does not depend on theta computed once.
+
+    The counts n take few distinct values (850 on the 348,355 pairs of FAERS 2023), so gammaln and digamma
+    of alpha + n are evaluated per distinct n: the objective then costs a few cheap operations per point.
+    """
+
+    def __init__(self, n, e, w):
+        self.n, self.e, self.w = (np.asarray(x, dtype=float) for x in (n, e, w))
+        self.distinct_n, self.index = np.unique(self.n, return_inverse=True)
+        self.log_n_factorial = special.gammaln(self.n + 1.0)
+        with np.errstate(divide="ignore"):
+            self.log_e = np.log(self.e)
+        self.total = float(self.w.sum())
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def of_n(self, func, alpha):
+        """func(alpha + n) for every point, evaluated once per distinct n."""
+        return func(alpha + self.distinct_n)[self.index]
+
+
+def _component_terms(points: _Points, alpha, beta):
+    """log of the zero-truncated NB pmf and its derivatives in log(alpha), log(beta).
+
+    log g = log NB(n) - log(1 - NB(0)), NB(0) = (beta/(beta+E))^alpha = exp(-s), s = alpha log(1 + E/beta).
+    """
+    n, e = points.n, points.e
     log1p_e_beta = np.log1p(e / beta)
     s = alpha * log1p_e_beta  # -log P(n = 0)
-    one_minus_f0 = -np.expm1(-s)
-    log_g = _log_nbinom_pmf(n, e, alpha, beta) - np.log(one_minus_f0)
+    log_g = (points.of_n(special.gammaln, alpha) - special.gammaln(alpha) - points.log_n_factorial - s
+             + n * (points.log_e - math.log(beta) - log1p_e_beta) - np.log(-np.expm1(-s)))
     inv_expm1_s = 1.0 / np.expm1(s)
-    d_alpha = special.digamma(alpha + n) - special.digamma(alpha) - log1p_e_beta * (1.0 + inv_expm1_s)
+    d_alpha = points.of_n(special.digamma, alpha) - special.digamma(alpha) - log1p_e_beta * (1.0 + inv_expm1_s)
     d_beta = alpha / beta - (alpha + n) / (beta + e) + alpha * e / (beta * (beta + e)) * inv_expm1_s
     return log_g, d_alpha * alpha, d_beta * beta
 
@@ -101,8 +132,10 @@ def neg_log_likelihood(theta, n, e, weight=None) -> float:
     negLL = -sum_i w_i log[P f1(n_i)/(1 - f1(0)) + (1 - P) f2(n_i)/(1 - f2(0))], f_k = NB(alpha_k, beta_k/(beta_k+E_i)).
     Only pairs with n >= 1 belong in it (DuMouchel & Pregibon 2001).
     """
-    value, _ = _neg_log_likelihood_and_gradient(_to_free(theta), np.asarray(n, float), np.asarray(e, float),
-                                                _weights(weight, len(np.asarray(n))))
+    n = np.asarray(n, dtype=float)
+    points = _Points(n, np.asarray(e, dtype=float), _weights(weight, len(n)))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        value, _ = _neg_log_likelihood_and_gradient(_to_free(theta), points)
     return value
 
 
@@ -137,24 +170,34 @@ def _from_free(x):
     return float(a1), float(b1), float(a2), float(b2), float(p)
 
 
-def _neg_log_likelihood_and_gradient(x, n, e, w):
+def _dot(x, y) -> float:
+    """sum(x * y) without BLAS: OpenBLAS's ddot wakes its thread pool, which on a busy machine costs ~0.3 ms
+    a call (ten times the sum itself on a 20,000-point subsample)."""
+    return float(np.einsum("i,i->", x, y))
+
+
+def _neg_log_likelihood_and_gradient(x, points: _Points):
     """negLL and its gradient in the free parameters (log alpha, log beta, logit P) — analytic, for speed."""
     a1, b1, a2, b2, p = _from_free(x)
     log_p, log_q = special.log_expit(x[4]), special.log_expit(-x[4])  # log P, log(1-P) even when P rounds to 1
-    log_g1, da1, db1 = _component_terms(n, e, a1, b1)
-    log_g2, da2, db2 = _component_terms(n, e, a2, b2)
-    log_l = np.logaddexp(log_p + log_g1, log_q + log_g2)
-    r1 = np.exp(log_p + log_g1 - log_l)  # share of component 1 in the likelihood of each pair
-    r2 = 1.0 - r1
-    value = -float(np.dot(w, log_l))
+    log_g1, da1, db1 = _component_terms(points, a1, b1)
+    log_g2, da2, db2 = _component_terms(points, a2, b2)
+    # log L_i = log[P g1 + (1-P) g2] = log(1-P) + log g2 - log expit(-diff), diff = log(P g1) - log((1-P) g2)
+    diff = log_g1 - log_g2
+    diff += log_p - log_q
+    w = points.w
+    value = -(points.total * log_q + _dot(w, log_g2) - _dot(w, special.log_expit(-diff)))
     if not math.isfinite(value):
         return math.inf, np.zeros(5)
+    w1 = w * special.expit(diff)  # weight x share of component 1 in the likelihood of each pair
+    w2 = w - w1
+    share1 = float(w1.sum())
     grad = -np.array([
-        np.dot(w, r1 * da1),
-        np.dot(w, r1 * db1),
-        np.dot(w, r2 * da2),
-        np.dot(w, r2 * db2),
-        np.dot(w, r1 * (1 - p) - r2 * p),  # d log L / d logit(P) = (r1/P - r2/(1-P)) * P(1-P)
+        _dot(w1, da1),
+        _dot(w1, db1),
+        _dot(w2, da2),
+        _dot(w2, db2),
+        share1 * (1 - p) - (points.total - share1) * p,  # d log L / d logit(P) = (r1/P - r2/(1-P)) * P(1-P)
     ])
     if not np.all(np.isfinite(grad)):
         return math.inf, np.zeros(5)  # parameters ran off to where the terms overflow: reject the step
@@ -252,6 +295,38 @@ def auto_squash(n, e, *, max_points_per_count=2000, keep_pts=100):
 
 # --- the fit --------------------------------------------------------------------------------------
 
+#: The box the fit keeps theta in (docs/statistics.md, "Bounds"): alpha and beta in [1e-5, 20], P in
+#: [0.001, 0.999], the limits of openEBGM 0.9.1's hyperEM (param_lower, param_upper, and its bounds on P).
+#: Why a floor: as alpha1 -> 0 the truncated likelihood tends to a finite limit (component 1 becomes a
+#: log-series distribution), so it is flat there, while Qn, which is proportional to alpha1 for alpha1 << 1,
+#: keeps falling; an unbounded optimiser drifts into that corner (alpha1 = 8.8e-303 on FAERS 2023) and the
+#: posterior loses component 1. Why a ceiling: alpha, beta -> infinity at a fixed ratio is a point-mass
+#: component, another flat limit (beta = 5e10 on the demo database).
+SHAPE_RATE_BOUNDS = (1e-5, 20.0)
+P_BOUNDS = (1e-3, 1 - 1e-3)
+#: A rise of the profile negLL below this counts as flat: half the 95 % quantile of chi-square(1), the
+#: likelihood-ratio interval of one parameter.
+FLAT_RISE = 1.92
+#: The strongest signals (by EBGM at the fit) whose EBGM range across a flat region the fit record gives.
+TOP_SIGNALS = 10
+#: A flat direction along which the EBGM of one of those moves by more than this (relative) makes the
+#: prior not identifiable: the data then do not decide the values an analyst reads.
+FLAT_EBGM_TOLERANCE = 0.05
+#: Above this many distinct (n, E) points the data are squashed (auto_squash) before the fit.
+SQUASH_ABOVE_POINTS = 500_000
+#: Above this many points the starts run on a weighted subsample of this size first, then each is
+#: polished on all points.
+COARSE_POINTS = 20_000
+
+
+def _free_bounds() -> list[tuple[float, float]]:
+    lo, hi = (math.log(v) for v in SHAPE_RATE_BOUNDS)
+    p_lo, p_hi = (math.log(v / (1 - v)) for v in P_BOUNDS)
+    return [(lo, hi)] * 4 + [(p_lo, p_hi)]
+
+
+FREE_BOUNDS = _free_bounds()
+
 
 @dataclass
 class StartResult:
@@ -267,7 +342,13 @@ class StartResult:
 
 @dataclass
 class PriorFit:
-    """A fitted (or given) MGPS prior: theta = (alpha1, beta1, alpha2, beta2, p) and how it was obtained."""
+    """A fitted (or given) MGPS prior: theta = (alpha1, beta1, alpha2, beta2, p) and how it was obtained.
+
+    source: "fitted"; "given" (hyperparameters supplied); "fallback" (the fit was not identifiable, see
+    note and fitted_theta, and theta is the fallback prior). at_bounds names the parameters the fit left on
+    a bound of the box (SHAPE_RATE_BOUNDS, P_BOUNDS); flat describes, for each of those, the profile
+    likelihood beyond and inside the bound and the EBGM range of the strongest signals where it is flat.
+    """
 
     theta: tuple[float, float, float, float, float]
     neg_log_lik: float  # on the data as fitted (squashed if squashed)
@@ -278,12 +359,21 @@ class PriorFit:
     n_points: int = 0  # points actually optimised over (after merging duplicates / squashing)
     squashed: bool = False
     neg_log_lik_full: float | None = None  # on all pairs at theta: shows the effect of squashing
-    source: str = "fitted"  # "fitted" or "given"
+    source: str = "fitted"  # "fitted", "given" or "fallback"
     seconds: float = 0.0
+    neg_log_lik_spread: float = 0.0  # worst start's optimum minus the best one
+    identifiable: bool = True
+    note: str = ""  # why the fit is not identifiable, or where it is flat
+    fitted_theta: tuple[float, ...] | None = None  # the best fit, when a fallback prior replaced it
+    at_bounds: list[str] = field(default_factory=list)  # e.g. ["alpha1 lower"]
+    flat: list[dict] = field(default_factory=list)
+    bounds: dict = field(default_factory=lambda: {"alpha_beta": list(SHAPE_RATE_BOUNDS), "p": list(P_BOUNDS)})
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["theta"] = dict(zip(THETA_NAMES, self.theta, strict=True))
+        if self.fitted_theta is not None:
+            out["fitted_theta"] = dict(zip(THETA_NAMES, self.fitted_theta, strict=True))
         return out
 
     def to_json(self) -> str:
@@ -293,11 +383,16 @@ class PriorFit:
         theta = ", ".join(f"{k}={v:.6g}" for k, v in zip(THETA_NAMES, self.theta, strict=True))
         if self.source == "given":
             return f"EBGM prior given: {theta}; negLL on {self.n_pairs} pairs = {self.neg_log_lik_full:.6f}"
+        if self.source == "fallback":
+            return (f"EBGM prior not identifiable on {self.n_pairs:,} pairs with a>=1 ({self.note}); "
+                    f"using the fallback prior {theta} instead (recorded in the fit; give --prior to choose one)")
         agree = "starts agree" if self.starts_agree else "STARTS DISAGREE (best kept)"
         squashed = (f"; squashed to {self.n_points} points, negLL on all pairs {self.neg_log_lik_full:.6f}"
                     if self.squashed else "")
+        flat = f"; {self.note}" if self.note else ""
         return (f"EBGM prior fit: {theta}; negLL {self.neg_log_lik:.6f} on {self.n_pairs} pairs with a>=1, "
-                f"{len(self.starts)} starts, {agree}, converged={self.converged}{squashed}")
+                f"{len(self.starts)} starts, {agree} (spread {self.neg_log_lik_spread:.2g}), "
+                f"converged={self.converged}{squashed}{flat}")
 
 
 def given_prior(theta, n, e) -> PriorFit:
@@ -320,57 +415,205 @@ def _positive_counts(n, e):
 
 
 def fit_prior(n, e, *, starts=DEFAULT_STARTS, squash_data: bool | None = None,
-              agreement_tolerance=AGREEMENT_TOLERANCE) -> PriorFit:
+              agreement_tolerance=AGREEMENT_TOLERANCE, fallback=DUMOUCHEL_1999_PRIOR,
+              flat_profile: bool = True) -> PriorFit:
     """Maximum-likelihood fit of the DuMouchel (1999) two-gamma prior on the pairs with n >= 1.
 
-    Minimises the zero-truncated negLL (``neg_log_likelihood``) with BFGS and the analytic gradient over
-    (log alpha1, log beta1, log alpha2, log beta2, logit P) from every start (default: the four Canida &
-    Ihrie 2017 starts and the DuMouchel 1999 prior). Identical (n, E) points are merged first (lossless).
-    squash_data: None = squash only when more than 200,000 distinct points remain (``auto_squash``);
-    the fit then reports negLL on the squashed data and on all pairs at the fitted theta.
-    When the starts' optima differ by more than agreement_tolerance, a PriorDisagreementWarning is issued,
-    the fit is flagged (starts_agree=False) and the best optimum is kept.
+    Minimises the zero-truncated negLL (``neg_log_likelihood``) with L-BFGS-B and the analytic gradient over
+    (log alpha1, log beta1, log alpha2, log beta2, logit P) inside the box SHAPE_RATE_BOUNDS / P_BOUNDS, from
+    every start (default: the four Canida & Ihrie 2017 starts and the DuMouchel 1999 prior). Identical
+    (n, E) points are merged first (lossless). Above COARSE_POINTS points each start runs on a weighted
+    subsample first and is then polished on all points by a fresh L-BFGS-B run (no curvature carried over).
+    squash_data: None = squash only when more than SQUASH_ABOVE_POINTS distinct points remain
+    (``auto_squash``); the fit then reports negLL on the squashed data and on all pairs at the fitted theta.
+
+    Starts agree when their optima lie within agreement_tolerance + 1e-7 negLL of the best. The prior is
+    *not identifiable* when they do not, when the best run did not converge, or when P ends on its bound
+    (one component, whose partner's alpha and beta the data then do not determine). Then, with a fallback
+    prior (default: DuMouchel 1999), that prior is returned as source="fallback" with the reason in note and
+    the best fit in fitted_theta; with fallback=None the best fit is kept and a PriorDisagreementWarning
+    issued. An alpha or beta on its bound is a flat direction: the fit record's ``flat`` gives the profile
+    likelihood along it and the EBGM range of the strongest signals across it (flat_profile=False skips
+    this); it makes the prior not identifiable only when that range exceeds FLAT_EBGM_TOLERANCE.
     """
     import time
 
     started = time.perf_counter()
+    n = np.asarray(n, dtype=float)
+    e = np.asarray(e, dtype=float)
     n_pos, e_pos = _positive_counts(n, e)
     if len(n_pos) == 0:
         raise PriorFitError("no pair with a >= 1: the EBGM prior cannot be fitted; give --prior instead")
-    pn, pe, pw = compress(n_pos, e_pos)
+    distinct = compress(n_pos, e_pos)
+    pn, pe, pw = distinct
     if squash_data is None:
-        squash_data = len(pn) > 200_000
+        squash_data = len(pn) > SQUASH_ABOVE_POINTS
     if squash_data:
-        pn, pe, pw = auto_squash(n_pos, e_pos)
-        pn, pe, pw = compress(pn, pe, pw)
-    # Many points: run the starts on a weighted random subsample (fast), then polish the best on all points.
-    coarse = _subsample(pn, pe, pw, COARSE_POINTS) if len(pn) > COARSE_POINTS else (pn, pe, pw)
-    results = [_fit_from(start, *coarse) for start in starts]
+        pn, pe, pw = compress(*auto_squash(n_pos, e_pos))
+    points = _Points(pn, pe, pw)
+    with _one_blas_thread(), np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        if len(points) > COARSE_POINTS:
+            coarse = _Points(*_subsample(pn, pe, pw, COARSE_POINTS))
+            results = _polish_all([_fit_from(start, coarse) for start in starts], points)
+        else:
+            results = [_fit_from(start, points) for start in starts]
     finite = [r for r in results if math.isfinite(r.neg_log_lik)]
     if not finite:
         raise PriorFitError(f"every start of the EBGM prior fit failed: {[r.message for r in results]}")
     best = min(finite, key=lambda r: r.neg_log_lik)
+    spread = max(r.neg_log_lik for r in results) - best.neg_log_lik
     # the objective is a sum over pairs: allow rounding that grows with its size
     tolerance = agreement_tolerance + 1e-7 * abs(best.neg_log_lik)
     agree = all(r.converged and r.neg_log_lik - best.neg_log_lik <= tolerance for r in results)
-    if len(pn) > COARSE_POINTS:
-        best = _polish(best, pn, pe, pw)
-        results.append(best)
-    if not agree:
-        spread = ", ".join(f"{r.neg_log_lik:.4f}{'' if r.converged else ' (not converged)'}" for r in results)
-        message = (f"EBGM prior fit: starting points disagree (negLL {spread}); keeping the best "
-                   f"{best.neg_log_lik:.6f} at theta {best.theta}. Check the fit or give --prior.")
-        log.warning(message)
-        warnings.warn(message, PriorDisagreementWarning, stacklevel=2)
-    fitted_value = best.neg_log_lik
-    full_value = neg_log_likelihood(best.theta, n_pos, e_pos) if squash_data else fitted_value
-    return PriorFit(theta=best.theta, neg_log_lik=fitted_value, converged=best.converged, starts_agree=agree,
-                    starts=results, n_pairs=len(n_pos), n_points=len(pn), squashed=bool(squash_data),
-                    neg_log_lik_full=full_value, seconds=time.perf_counter() - started)
+    full_value = neg_log_likelihood(best.theta, n_pos, e_pos) if squash_data else best.neg_log_lik
+    fit = PriorFit(theta=best.theta, neg_log_lik=best.neg_log_lik, converged=best.converged, starts_agree=agree,
+                   starts=results, n_pairs=len(n_pos), n_points=len(pn), squashed=bool(squash_data),
+                   neg_log_lik_full=full_value, neg_log_lik_spread=spread, at_bounds=_at_bounds(best.theta))
+    problems = _identifiability_problems(fit, results, tolerance)
+    if not problems and fit.at_bounds and flat_profile:
+        with _one_blas_thread(), np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+            fit.flat = [_flat_direction(fit, name, points, n, e, distinct) for name in fit.at_bounds]
+        fit.note = "; ".join(d["summary"] for d in fit.flat)
+        # flat is harmless where it does not move what the analyst reads: the strongest signals' EBGM
+        problems = [d["summary"] for d in fit.flat if d["top_signals_max_relative_change"] > FLAT_EBGM_TOLERANCE]
+    if problems:
+        fit.identifiable = False
+        fit.note = "; ".join(problems)
+        if fallback is not None:
+            fit = _with_fallback(fit, fallback, points, n_pos, e_pos, squash_data)
+            log.warning(fit.summary())
+            warnings.warn(fit.summary(), PriorNotIdentifiableWarning, stacklevel=2)
+        else:
+            message = (f"EBGM prior fit: {fit.note}; keeping the best {best.neg_log_lik:.6f} at theta "
+                       f"{best.theta}. Check the fit or give --prior.")
+            log.warning(message)
+            warnings.warn(message, PriorDisagreementWarning, stacklevel=2)
+    fit.seconds = time.perf_counter() - started
+    return fit
 
 
-#: Above this many distinct points the starts run on a weighted subsample of this size before the polish.
-COARSE_POINTS = 20_000
+def _one_blas_thread():
+    """L-BFGS-B makes hundreds of BLAS calls on 5-vectors; each wakes OpenBLAS's thread pool, which on a
+    busy machine costs milliseconds (80 % of the wall time of a small fit). One thread is faster."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _identifiability_problems(fit: PriorFit, results: list[StartResult], tolerance: float) -> list[str]:
+    """Why the prior is not identifiable (empty when it is), each reason a phrase for the message."""
+    problems = []
+    stalled = sum(not r.converged for r in results)
+    if stalled:
+        problems.append(f"{stalled} of its {len(results)} starting points did not converge")
+    if not fit.starts_agree and not stalled:
+        values = sorted(r.neg_log_lik for r in results)
+        optima = 1 + sum(b - a > tolerance for a, b in zip(values, values[1:], strict=False))
+        problems.append(f"its {len(results)} starting points reach {optima} different optima, negLL "
+                        f"{values[0]:.2f} to {values[-1]:.2f}")
+    for name in fit.at_bounds:
+        if name.startswith("p "):
+            other = 2 if fit.theta[4] > 0.5 else 1
+            problems.append(f"P ended on its bound {fit.theta[4]:.4g}: the data support one gamma component, so "
+                            f"alpha{other} and beta{other} are not determined")
+    return problems
+
+
+def _with_fallback(fit: PriorFit, fallback, points, n_pos, e_pos, squashed) -> PriorFit:
+    """The not-identifiable fit with the fallback prior as theta (its negLL on the same data) and the best fit
+    kept as fitted_theta."""
+    theta = _validate_theta(fallback)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        value, _ = _neg_log_likelihood_and_gradient(_to_free(theta), points)
+    full = neg_log_likelihood(theta, n_pos, e_pos) if squashed else value
+    return replace(fit, theta=theta, neg_log_lik=value, neg_log_lik_full=full, source="fallback",
+                   fitted_theta=fit.theta)
+
+
+def _at_bounds(theta, rtol=1e-6) -> list[str]:
+    """Names of the parameters on a bound of the box, with the side: ["alpha1 lower", ...]."""
+    x = _to_free(theta)
+    out = []
+    for name, value, (lo, hi) in zip(THETA_NAMES, x, FREE_BOUNDS, strict=True):
+        if value <= lo + rtol * max(1.0, abs(lo)):
+            out.append(f"{name} lower")
+        elif value >= hi - rtol * max(1.0, abs(hi)):
+            out.append(f"{name} upper")
+    return out
+
+
+def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinct) -> dict:
+    """Profile of the negLL along a parameter the fit left on a bound, and what it does to EBGM.
+
+    The parameter is fixed at values beyond the bound (x 1e-3 or x 1e3: what the bound rules out) and from
+    the bound into the box in steps of a factor 10, the others refitted each time (beyond a ceiling the
+    partner alpha or beta may follow), until the profile rises by more than FLAT_RISE. Where it is no more
+    than FLAT_RISE above the fit (the flat region, and any better point beyond the bound) the EBGM of the
+    TOP_SIGNALS strongest signals (rows of the input, by EBGM at the fit) and of every pair is evaluated.
+    A bound is *binding* when beyond it the negLL is lower by more than FLAT_RISE (the data want the
+    parameter beyond it); that point then counts in the EBGM range too.
+    """
+    name, side = at_bound.split()
+    i = THETA_NAMES.index(name)
+    x_fit = _to_free(fit.theta)
+    inward = 1.0 if side == "lower" else -1.0
+    step = math.log(10)
+    lo, hi = FREE_BOUNDS[i]
+    profile, flat_thetas = [], [fit.theta]
+    x = x_fit.copy()
+    for k in range(8):  # k = 0: beyond the bound; k >= 1: into the box
+        value = x_fit[i] + inward * (k * step if k else -3 * math.log(10))
+        if k > 0 and not lo - 1e-12 <= value <= hi + 1e-12:
+            break
+        bounds = list(FREE_BOUNDS)
+        bounds[i] = (value, value)
+        if side == "upper" and i < 4:  # beyond a ceiling, the partner (alpha <-> beta) may follow
+            bounds[i ^ 1] = (bounds[i ^ 1][0], max(bounds[i ^ 1][1], value))
+        if k == 1:
+            x = x_fit.copy()
+        if side == "upper" and i < 4:  # toward a point mass: start at the same component mean alpha / beta
+            x[i ^ 1] += value - x[i]
+        x[i] = value  # from the previous point inside the box: the path is smooth, each refit short
+        run = _fit_from(_from_free(x), points, bounds=bounds)
+        x = _to_free(run.theta)
+        rise = run.neg_log_lik - fit.neg_log_lik
+        profile.append({name: run.theta[i], "neg_log_lik_rise": rise, "inside_bounds": k > 0,
+                        "converged": run.converged, "theta": dict(zip(THETA_NAMES, run.theta, strict=True))})
+        if rise <= FLAT_RISE:  # as good as the fit, or better (beyond a bound the data press against)
+            flat_thetas.append(run.theta)
+        elif k > 0:
+            break
+    rows = np.flatnonzero(n >= 1)
+    at_fit = ebgm(fit.theta, n[rows], e[rows])
+    top = np.argsort(-at_fit, kind="stable")[:TOP_SIGNALS]
+    top_values = np.array([ebgm(t, n[rows[top]], e[rows[top]]) for t in flat_thetas])
+    dn, de, dw = distinct  # every pair, as distinct (n, E) points with their counts
+    base = ebgm(fit.theta, dn, de)
+    moved = np.zeros(len(dn), dtype=bool)
+    for t in flat_thetas[1:]:
+        moved |= np.abs(ebgm(t, dn, de) / base - 1) > 0.1
+    top_change = float(np.max(top_values.max(axis=0) / top_values.min(axis=0) - 1))
+    flat_values = [p[name] for p in profile if p["neg_log_lik_rise"] <= FLAT_RISE] + [fit.theta[i]]
+    pairs_moved = int(dw[moved].sum())
+    bound = fit.theta[i]
+    beyond = profile[0]
+    binding = beyond["neg_log_lik_rise"] < -FLAT_RISE
+    where = (f"{name} pressed against its {side} bound {bound:.3g} (at {beyond[name]:.2g} the negLL is "
+             f"{-beyond['neg_log_lik_rise']:.4g} lower)" if binding else
+             f"{name} on its {side} bound {bound:.3g}, where the likelihood is flat (profile within {FLAT_RISE} "
+             f"of the optimum for {name} from {min(flat_values):.2g} to {max(flat_values):.2g})")
+    summary = (f"{where}; across that range the EBGM of the {len(top)} strongest signals moves by up to "
+               f"{100 * top_change:.2g} % and {pairs_moved:,} of {int(dw.sum()):,} pairs' EBGM by more than 10 %")
+    return {
+        "parameter": name, "bound": side, "value": bound, "profile": profile, "binding": binding,
+        "flat_range": [min(flat_values), max(flat_values)],
+        "top_signals": [{"row": int(rows[j]), "a": float(n[rows[j]]), "expected": float(e[rows[j]]),
+                         "ebgm": float(at_fit[j]), "ebgm_min": float(top_values[:, k].min()),
+                         "ebgm_max": float(top_values[:, k].max())} for k, j in enumerate(top)],
+        "top_signals_max_relative_change": top_change,
+        "pairs_ebgm_moved_over_10pct": pairs_moved,
+        "summary": summary,
+    }
 
 
 def _subsample(n, e, w, size, seed=20240501):
@@ -382,52 +625,62 @@ def _subsample(n, e, w, size, seed=20240501):
     return compress(n[chosen], e[chosen], np.full(size, w.sum() / size))
 
 
-def _polish(coarse_best: StartResult, n, e, w) -> StartResult:
-    """Refit on all points from the subsample optimum, reusing its curvature when that is positive definite."""
-    hess_inv = getattr(coarse_best, "_hess_inv", None)
-    if hess_inv is not None:
-        hess_inv = (hess_inv + hess_inv.T) / 2
-        if not np.all(np.linalg.eigvalsh(hess_inv) > 0):
-            hess_inv = None
-    polished = _fit_from(coarse_best.theta, n, e, w, hess_inv0=hess_inv)
-    if not math.isfinite(polished.neg_log_lik) and hess_inv is not None:
-        polished = _fit_from(coarse_best.theta, n, e, w)
-    return polished
+def _polish_all(coarse: list[StartResult], points: _Points, same=1e-4) -> list[StartResult]:
+    """Refit on all points from each distinct subsample optimum with a fresh L-BFGS-B run.
+
+    The subsample's curvature is not carried over: along log alpha1 it is far from the full data's, and
+    seeding the old BFGS polish with it threw alpha1 to 8.8e-303. Starts whose subsample optima coincide
+    (free parameters within `same`) share one polish: from the same point it takes the same path.
+    """
+    polished: list[tuple[np.ndarray, StartResult]] = []
+    out = []
+    for run in coarse:
+        origin = run.theta if math.isfinite(run.neg_log_lik) else run.start
+        x = _to_free(origin)
+        shared = next((r for y, r in polished if np.max(np.abs(x - y)) < same), None)
+        result = shared if shared is not None else _fit_from(origin, points)
+        if shared is None:
+            polished.append((x, result))
+        out.append(replace(result, start=run.start, iterations=run.iterations + result.iterations))
+    return out
 
 
-def _fit_from(start, n, e, w, hess_inv0=None) -> StartResult:
+def _fit_from(start, points: _Points, bounds=FREE_BOUNDS) -> StartResult:
     start = _validate_theta(start)
-    x0 = _to_free(start)
-    total = float(w.sum())
+    lower, upper = (np.array(b) for b in zip(*bounds, strict=True))
+    x0 = np.clip(_to_free(start), lower, upper)  # a start outside the box begins on its edge
+    total = points.total
 
     def mean_objective(x):
         # per-pair mean: the gradient tolerance then means the same on 17 thousand or 10 million pairs
-        value, grad = _neg_log_likelihood_and_gradient(x, n, e, w)
+        value, grad = _neg_log_likelihood_and_gradient(x, points)
         return value / total, grad / total
 
     try:
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
-            options = {"gtol": 1e-8, "maxiter": 1000}
-            if hess_inv0 is not None:  # curvature from the subsample fit: the polish needs few steps
-                options["hess_inv0"] = hess_inv0
-            res = optimize.minimize(mean_objective, x0, jac=True, method="BFGS", options=options)
+        res = optimize.minimize(mean_objective, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
     except (ValueError, FloatingPointError, OverflowError) as exc:  # a start that wanders off fails alone
         return StartResult(start=start, theta=start, neg_log_lik=math.inf, converged=False, iterations=0,
                            message=f"failed: {exc}")
     theta = _from_free(res.x)
-    # BFGS often stops on "precision loss" right at the optimum; judge convergence by the gradient.
-    converged = bool(res.success or np.max(np.abs(res.jac)) < 1e-6)
-    result = StartResult(start=start, theta=theta, neg_log_lik=float(res.fun) * total, converged=converged,
-                         iterations=int(res.nit), message=str(res.message))
-    result._hess_inv = res.hess_inv  # not a field: kept out of to_dict/JSON
-    return result
+    # L-BFGS-B often stops on a line search that cannot gain more right at the optimum: judge convergence
+    # by the projected gradient (zero for a parameter on a bound that pushes outward)
+    projected = np.where((res.x <= lower) & (res.jac > 0) | (res.x >= upper) & (res.jac < 0) | (lower == upper),
+                         0.0, res.jac)
+    converged = bool(math.isfinite(res.fun) and (res.success or np.max(np.abs(projected)) < 1e-6))
+    return StartResult(start=start, theta=theta, neg_log_lik=float(res.fun) * total, converged=converged,
+                       iterations=int(res.nit), message=str(res.message))
 
 
 # --- the posterior --------------------------------------------------------------------------------
 
 
 def posterior_qn(theta, n, e):
-    """Qn = P f1(n) / (P f1(n) + (1 - P) f2(n)), posterior weight of component 1 (DuMouchel 1999 eq. 6)."""
+    """Qn = P f1(n) / (P f1(n) + (1 - P) f2(n)), posterior weight of component 1 (DuMouchel 1999 eq. 6).
+
+    In log space, Qn = expit(log P + log f1(n) - log(1-P) - log f2(n)): the ratio never under- or overflows,
+    and Qn is 0 or 1 only where the true value is within 1e-300 of it.
+    """
     a1, b1, a2, b2, p = _validate_theta(theta)
     n = np.asarray(n, dtype=float)
     e = np.asarray(e, dtype=float)
@@ -477,8 +730,10 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
         xa, qa = x[active], qn[active]
         s1, r1, s2, r2 = shape1[active], rate1[active], shape2[active], rate2[active]
         cdf = qa * special.gammainc(s1, r1 * xa) + (1 - qa) * special.gammainc(s2, r2 * xa) - prob
-        pdf = (qa * np.exp(log_norm1[active] + special.xlogy(s1 - 1, xa) - r1 * xa)
-               + (1 - qa) * np.exp(log_norm2[active] + special.xlogy(s2 - 1, xa) - r2 * xa))
+        # the mixture density in log space: no 0 * inf when one component's density overflows where Qn = 0
+        with np.errstate(divide="ignore"):
+            pdf = np.exp(np.logaddexp(np.log(qa) + log_norm1[active] + special.xlogy(s1 - 1, xa) - r1 * xa,
+                                      np.log1p(-qa) + log_norm2[active] + special.xlogy(s2 - 1, xa) - r2 * xa))
         lo_a = np.where(cdf < 0, xa, lo[active])
         hi_a = np.where(cdf > 0, xa, hi[active])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

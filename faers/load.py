@@ -20,10 +20,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers import __version__, locks, sqlfiles
+from faers import __version__, connection, sqlfiles
 from faers.discover import QUARTER_ZIP_RE
 from faers.download import LocalZip, sha256_file
-from faers.errors import DatabaseBusy, FaersError, LoadError
+from faers.errors import FaersError, LoadError
 from faers.extract import (
     TABLES,
     PreparedFile,
@@ -41,11 +41,14 @@ from faers.paths import Settings, data_dir
 from faers.quarters import Quarter
 
 DEDUP_RULES = {
-    # name -> SQL file building table `case_selected(primaryid, quarter)`
-    "latest_version": "core_case_latest",
-    "none": "core_case_all_versions",
+    # name -> SQL files run in order, building table `case_selected(primaryid, quarter, caseid)`
+    "latest_version": ("core_case_latest",),
+    "none": ("core_case_all_versions",),
+    # then one report per cross-report duplicate group (faers/duplicates.py, `faers duplicates`)
+    "latest_version+duplicates": ("core_case_latest", "core_case_distinct_patients"),
 }
 DEFAULT_DEDUP_RULE = "latest_version"
+DUPLICATE_TABLES = ("duplicate_pairs", "duplicate_groups", "duplicate_model")
 USER_VIEWS = ("cases", "drugs", "reactions", "outcomes", "indications", "therapies", "report_sources")
 BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")
 
@@ -71,35 +74,17 @@ class QuarterResult:
     error: str | None = None
 
 
-# --- connections and the writer lock -------------------------------------------------------------------
+# --- connections and the writer lock (deprecated here: use faers.Database / faers.connection) -----------
 
 
 def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the database; a clear DatabaseBusy when another process holds it."""
-    if read_only and not settings.db_path.exists():
-        raise FaersError(f"no database at {settings.db_path}: run `faers refresh` (or `faers load`) first")
-    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(settings.db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseBusy(
-                f"database busy: {settings.db_path} is open for writing by another process (a refresh or load "
-                "is running). Wait for it to finish and try again"
-            ) from exc
-        raise
-    # A table missing from a half-built database must be an error, not a same-named Python object found by
-    # DuckDB's replacement scans (frames are registered explicitly with con.register where needed).
-    con.execute("SET python_enable_replacements = false")
-    return con
+    """Deprecated: `faers.Database(settings).con` (kept while other branches still call it)."""
+    return connection.open_file(settings.db_path, read_only=read_only)
 
 
-@contextlib.contextmanager
-def writer_lock(settings: Settings) -> Iterator[None]:
-    """One writer at a time: a second refresh/load refuses at once with a clear message."""
-    busy = f"another faers process ({{holder}}) is writing {settings.db_path}; wait for it to finish, then rerun"
-    with locks.exclusive(settings.lock_path, busy):
-        yield
+def writer_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """Deprecated: `faers.Database(settings).writer()` (kept while other branches still call it)."""
+    return connection.writer_lock(settings.db_path, settings.lock_path)
 
 
 # --- schema --------------------------------------------------------------------------------------------
@@ -113,7 +98,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {table}_all (quarter VARCHAR NOT NULL, era VARCHAR NOT NULL, {cols})")
     for name in BOOKKEEPING:
         sqlfiles.run(con, name)
-    sqlfiles.run(con, "macros")
+    sqlfiles.run(con, "core_macros")
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_countries'").fetchone()[0]:
         con.execute(
             "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
@@ -121,6 +106,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
     # Before any quarter is loaded, so `faers status` works on a database whose first refresh died before dedup.
     _ensure_case_selected(con)
+    # Empty until `faers duplicates` runs, so the rule latest_version+duplicates works (as latest_version) before.
+    for name in DUPLICATE_TABLES:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]:
+            sqlfiles.run(con, f"core_{name}")
 
 
 def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,10 +118,10 @@ def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the user-facing views, one named SQL file each."""
+    """(Re)create the user-facing views, one SQL file each: sql/out_<view>.sql."""
     _ensure_case_selected(con)
     for view in USER_VIEWS:
-        sqlfiles.run(con, view)
+        sqlfiles.run(con, f"out_{view}")
 
 
 def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -367,8 +356,7 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
     try:
         with zipfile.ZipFile(zip_path) as zf:
             members = find_members(zip_path, zf, quarter)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with connection.transaction(con):
                 for table in TABLES:
                     con.execute(f"DELETE FROM {table}_all WHERE quarter = ?", [str(quarter)])
                 for name in ("load_files", "load_rejects", "deleted_cases", "loaded_quarters"):
@@ -401,10 +389,6 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
                     [str(quarter), zip_path.name, sha256, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__,
                      sum(f.rows_inserted for f in result.files)],
                 )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
     except zipfile.BadZipFile as exc:
         raise LoadError(f"{quarter}: {zip_path.name} is not a readable zip ({exc}); run `faers download` again") from exc
     except duckdb.Error as exc:
@@ -425,15 +409,11 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     """Rebuild `case_selected` with the named rule after deletions; returns the number of reports kept."""
     if rule not in DEDUP_RULES:
         raise FaersError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        sqlfiles.run(con, DEDUP_RULES[rule])
+    with connection.transaction(con):
+        for step in DEDUP_RULES[rule]:
+            sqlfiles.run(con, step)
         con.execute("DELETE FROM faers_settings WHERE key IN ('dedup_rule', 'dedup_pending')")
         con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
 
 
@@ -476,11 +456,11 @@ def load(
 ) -> list[QuarterResult]:
     """Load new or re-published quarters (sha256 differs), then deletions + dedup + views. Idempotent."""
     say = progress or (lambda _msg: None)
-    with writer_lock(settings):
+    with connection.writer_lock(settings.db_path, settings.lock_path):
         # A loader killed mid-copy leaves its work folder (named by its pid); under the lock none is in use.
         for stale in settings.tmp_dir.glob("load-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        con = connect(settings, read_only=False)
+        con = connection.open_file(settings.db_path, read_only=False)
         try:
             ensure_schema(con)
             done = loaded_quarters(con)

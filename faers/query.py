@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from faers.errors import FaersError
-from faers.load import USER_VIEWS, connect
+from faers.database import Database
+from faers.errors import ConfigError, FaersError
+from faers.load import USER_VIEWS
 from faers.paths import Settings
 
 # Statement types a read-only analyst query may contain. Everything else (INSERT/UPDATE/DELETE, DDL,
@@ -17,8 +19,8 @@ from faers.paths import Settings
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
-class QueryRefused(FaersError):
-    exit_code = 2
+class QueryRefused(ConfigError):
+    """The query is not a read-only SELECT: a usage error."""
 
 
 def check_read_only(query: str) -> None:
@@ -26,7 +28,7 @@ def check_read_only(query: str) -> None:
     try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as exc:
-        raise QueryRefused(f"cannot parse the query: {exc}") from exc
+        raise QueryRefused(query_error_message(exc)) from exc
     if not statements:
         raise QueryRefused("empty query")
     for st in statements:
@@ -39,9 +41,33 @@ def check_read_only(query: str) -> None:
             )
 
 
+# What to do next, by DuckDB's kind of error; its own text (with the LINE/caret context) says what is wrong.
+_QUERY_ADVICE = [
+    (duckdb.ParserException, "the query is not valid SQL",
+     "check the spelling near the marked place; a reserved word used as a name (case, order) needs double quotes"),
+    (duckdb.CatalogException, "the query names something the database does not have",
+     f"the views are {', '.join(USER_VIEWS)} (docs/schema.md); `faers sql \"SHOW TABLES\"` lists everything"),
+    (duckdb.BinderException, "the query does not fit the columns or types of the database",
+     "`faers sql \"DESCRIBE cases\"` lists a view's columns and their types"),
+    (duckdb.ConversionException, "a value does not have the type the query compares or casts it to",
+     "quote text values ('M'), or use TRY_CAST(... AS type) to get NULL where a value does not convert"),
+    (duckdb.PermissionException, "`faers sql` reads the database only: files and extensions are off",
+     "for other files open the database in the DuckDB CLI (duckdb -readonly FILE) or Python"),
+]
+
+
+def query_error_message(exc: Exception) -> str:
+    """A DuckDB error on the user's query, in our words: what is wrong (DuckDB's detail) and what to do."""
+    detail = re.sub(r"^[A-Za-z ]+ Error: ", "", str(exc).strip())
+    for kind, what, advice in _QUERY_ADVICE:
+        if isinstance(exc, kind):
+            return f"{what}: {detail}\n{advice}"
+    return f"the query failed: {detail}"
+
+
 def read_only_connection(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A connection that cannot write the database, read or write other files, or load extensions."""
-    con = connect(settings, read_only=True)
+    con = Database(settings).con
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
@@ -55,7 +81,7 @@ def run_query(settings: Settings, query: str, params: list | dict | None = None)
         # DuckDB 2.x connections have no .pl(): bind through a relation instead.
         return con.sql(query, params=params).pl() if params else con.sql(query).pl()
     except duckdb.Error as exc:
-        raise FaersError(f"query failed: {exc}") from exc
+        raise FaersError(query_error_message(exc)) from exc
     finally:
         con.close()
 
@@ -66,7 +92,7 @@ def export(settings: Settings, out_dir: Path, fmt: str = "parquet") -> dict[str,
         raise FaersError(f"unknown export format {fmt!r}: use parquet or csv")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = connect(settings, read_only=True)
+    con = Database(settings).con
     written: dict[str, Path] = {}
     try:
         for view in USER_VIEWS:

@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from faers import stats
+from faers import stats, study
 
-MIN_REPORTS = 3
-
-
-def ror(a: int, b: int, c: int, d: int) -> tuple[float | None, float | None, float | None]:
-    """ROR with Woolf's 95 % CI for one table (faers.stats.ror); (None, None, None) when a cell is 0."""
-    if min(a, b, c, d) <= 0:
-        return None, None, None
-    value, lower, upper = stats.ror(a, b, c, d)
-    return float(value), float(lower), float(upper)
+MIN_REPORTS = stats.SIGNAL_MIN_REPORTS  # the signal rule's floor (stats.signal_ror)
 
 
 # --- the EBGM prior: fitted on the whole database (default), on the table itself, or given -----------------
 
 PRIOR_CHOICES = ("database", "table")
 #: Above this many distinct (a, E) points the database fit squashes the data (faers.ebgm.auto_squash).
-SQUASH_ABOVE_POINTS = 200_000
+SQUASH_ABOVE_POINTS = stats.mgps.SQUASH_ABOVE_POINTS
 def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
     """'database' (default) / 'table' / 'a1,b1,a2,b2,p' -> 'database', 'table' or a tuple of 5 floats."""
     from faers import ebgm, stats_io
@@ -41,8 +33,6 @@ def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
 def database_pair_counts(st, roles: str) -> pl.DataFrame:
     """Every ingredient x PT pair with a >= 1 in the current selection: ingredient, pt, a, b, c, d and the
     crude E = (a+b)(a+c)/N (one DuckDB aggregation, sql/study_pair_counts.sql without strata)."""
-    from faers import study
-
     counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": False})
     return counts.drop("expected_stratified").with_columns(
         ((pl.col("a") + pl.col("b")).cast(pl.Float64) * (pl.col("a") + pl.col("c"))
@@ -95,7 +85,10 @@ def prior_record(choice, fit, database_fit=None) -> dict:
         record.update({"theta": d["theta"], "neg_log_lik": used.neg_log_lik, "n_pairs": used.n_pairs,
                        "n_points": used.n_points, "starts_agree": used.starts_agree, "converged": used.converged,
                        "squashed": used.squashed, "neg_log_lik_full": used.neg_log_lik_full,
-                       "seconds": round(used.seconds, 3)})
+                       "seconds": round(used.seconds, 3),
+                       # fit_source 'fallback': not identifiable (note says why), theta is the fallback prior
+                       "fit_source": used.source, "identifiable": used.identifiable, "note": used.note,
+                       "fitted_theta": d["fitted_theta"], "at_bounds": used.at_bounds})
     return record
 
 
@@ -114,7 +107,7 @@ def measures(table: pl.DataFrame, prior=None):
 
 def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORTS):
     """The regulator table: counts + measures; ROR/PRR/IC emptied below `min_reports` with the reason in
-    `note`; signal = ROR lower 95 % CI > 1 (and a >= min_reports)."""
+    `note`; signal = stats.signal_ror (ROR lower 95 % CI > 1 and a >= min_reports) on the ROR as reported."""
     # an empty 2x2 table (no exposed and no comparator report, e.g. a product absent from a small
     # database) has no statistics: its row is kept with empty measures and a note
     empty = (pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")) == 0
@@ -131,10 +124,8 @@ def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORT
             .when(pl.col("ror").is_null()).then(pl.lit("a zero cell: ROR undefined")))
     cols = [c for c in ("ror", "ror_lower", "ror_upper") if c in table.columns]
     table = table.with_columns(*(pl.when(few | no_comparator).then(None).otherwise(pl.col(c)).alias(c) for c in cols))
-    table = table.with_columns(
-        (pl.col("ror_lower").fill_null(0) > 1).alias("signal"),
-        note.alias("note"),
-    )
+    signal = stats.signal_ror(table["ror_lower"].cast(pl.Float64).to_numpy(), table["a"].to_numpy(), min_reports)
+    table = table.with_columns(pl.Series("signal", signal), note.alias("note"))
     return table, fit
 
 
@@ -152,8 +143,6 @@ def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None =
     works for any drug; `indication` and `class` are defined for CAR T products and event groups (the
     study's populations). Names are bound as SQL parameters, never formatted in. prior: 'database' (fitted
     on every ingredient x PT pair, `database_prior`), 'table' or five numbers. Returns (table, prior record)."""
-    from faers import study
-
     if comparator not in study.COMPARATORS:
         raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
     if roles not in study.ROLE_SETTINGS:
@@ -193,9 +182,7 @@ def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
         [list(drugs)]).fetchall()
     unknown = [d for d, p in rows if p is None]
     if unknown:
-        from faers.study import StudyError
-
-        raise StudyError(f"{', '.join(map(repr, unknown))}: not a CAR T product; the indication and class comparators "
+        raise study.StudyError(f"{', '.join(map(repr, unknown))}: not a CAR T product; the indication and class comparators "
                          "are defined for CAR T products only (use --comparator all)")
     return {p: d for d, p in rows}
 
@@ -203,8 +190,6 @@ def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
 def all_pairs(settings, out_file, *, roles: str = "suspect", prior=None, install_vocab=None) -> int:
     """Every ingredient x PT pair (a >= 1) with ROR, PRR, chi2, IC and EBGM, E stratified by age band x sex x
     year, written to Parquet; returns the number of pairs."""
-    from faers import study
-
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
         study.select(st)

@@ -404,11 +404,36 @@ def benjamini_hochberg(p):
 
 # --- signal criteria ------------------------------------------------------------------------------
 
+#: The project's one signal rule (the study, `faers signals`, signals.csv, the timeline and `faers stats`'s
+#: signal_ror column all apply `signal_ror`); SIGNAL_RULE is its text for the manifest and the reports.
+SIGNAL_MIN_REPORTS = 3
+SIGNAL_RULE = f"ror_lower > 1 and a >= {SIGNAL_MIN_REPORTS}"
+
+
+def signal_ror(ror_lower, a, min_reports: int = SIGNAL_MIN_REPORTS) -> np.ndarray:
+    """The signal rule: the lower limit of the ROR's 95 % CI above 1, with at least `min_reports` (3) reports
+    of the pair (a). A missing (NaN/None) lower limit never signals.
+
+    van Puijenbroek EP et al. (2002) PDS 11:3 (ROR with CI); the a >= 3 floor as in Evans et al. (2001)
+    PDS 10:483 and the CAR T SPM study this project reproduces (Elsallab et al., Blood 2024).
+    """
+    lower, a = _floats(ror_lower, a)
+    with np.errstate(invalid="ignore"):
+        return (lower > 1) & (a >= min_reports)
+
+
+def reported_ror(a, b, c, d, min_reports: int = SIGNAL_MIN_REPORTS) -> tuple[float | None, float | None, float | None]:
+    """`ror` of one table as the signal rule reads it: (ror, lower, upper), or (None, None, None) when a
+    < min_reports or a cell is 0 (no ROR is reported for such a table)."""
+    if a < min_reports or min(a, b, c, d) <= 0:
+        return None, None, None
+    return tuple(float(v) for v in ror(a, b, c, d))
+
 
 def signal_flags(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The usual signal criteria, each named; a missing (NaN) measure never signals.
 
-    - signal_ror: ROR lower 95 % limit > 1 and a >= 3.
+    - signal_ror: ROR lower 95 % limit > 1 and a >= 3 (`signal_ror`, the project's rule).
     - signal_prr_evans: PRR >= 2, Yates chi-squared >= 4 and a >= 3 (Evans et al. 2001).
     - signal_ic025: IC025 > 0 (WHO-UMC, Norén 2013 shrinkage IC).
     - signal_eb05: EB05 >= 2 (DuMouchel 1999 / FDA).
@@ -418,7 +443,7 @@ def signal_flags(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     a = columns["a"]
     with np.errstate(invalid="ignore"):
         return {
-            "signal_ror": (columns["ror_lower"] > 1) & (a >= 3),
+            "signal_ror": signal_ror(columns["ror_lower"], a),
             "signal_prr_evans": (columns["prr"] >= 2) & (columns["chi2_yates"] >= 4) & (a >= 3),
             "signal_ic025": columns["ic025"] > 0,
             "signal_eb05": columns["eb05"] >= 2,

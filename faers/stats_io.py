@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,13 +38,83 @@ def parse_prior(text: str | None) -> tuple[float, ...] | None:
 
 
 def read_counts_csv(path: Path) -> pl.DataFrame:
-    """Read every column as text, so that pass-through columns come out exactly as they went in."""
+    """Read every column as text, so that pass-through columns come out exactly as they went in.
+
+    What polars cannot read is explained in our words — the file, the line, what is wrong, what to do — never
+    with the reader's own advice (its options are not `faers stats` options)."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
+    _check_text(path)
     try:
-        return pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise stats.InvalidCountsError(f"{path}: not a readable CSV ({exc})") from exc
+        table = pl.read_csv(path, infer_schema=False)
+    except pl.exceptions.NoDataError:
+        raise stats.InvalidCountsError(f"{path}: the file is empty. {_WANTED}") from None
+    except pl.exceptions.PolarsError as exc:
+        raise stats.InvalidCountsError(_diagnose(path) or (
+            f"{path}: cannot be read as CSV ({str(exc).strip().splitlines()[0]}). {_WANTED}")) from None
+    if table.width == 1 and any(sep in table.columns[0] for sep in ";\t|:"):
+        raise stats.InvalidCountsError(
+            f"{path}, line 1: one column only ({table.columns[0][:60]!r}): the file is not comma-separated. Save it "
+            f"with commas between the values (semicolons, tabs and colons are not separators here). {_WANTED}")
+    return table
+
+
+_WANTED = ("`faers stats` reads a comma-separated text file whose header line names the columns a, b, c, d "
+           "(other columns pass through)")
+
+
+def _check_text(path: Path) -> None:
+    """Refuse a binary or UTF-16 file before the CSV reader turns it into nonsense columns."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise stats.InvalidCountsError(f"{path}: the file is UTF-16 text; save it as UTF-8 (in Excel: "
+                                       f"'CSV UTF-8 (comma delimited)') and rerun. {_WANTED}")
+    text_error = None
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        text_error = f"byte {nul} is NUL"
+    else:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut by the 64 KB read
+                text_error = f"byte {exc.start} is not UTF-8 text"
+    if text_error:
+        raise stats.InvalidCountsError(f"{path}: not a text file ({text_error}): is it a spreadsheet or an "
+                                       f"archive? Export it as CSV (UTF-8) first. {_WANTED}")
+
+
+def _diagnose(path: Path, row: int | None = None) -> str | None:
+    """The first line whose field count differs from the header's (or an unclosed quote), as a message; with
+    `row`, only when that data row (0-based) is such a line."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, [])
+            for index, fields in enumerate(reader):
+                if row is not None and index < row:
+                    continue
+                if len(fields) != len(header):
+                    return (f"{path}, line {reader.line_num}: {len(fields)} field(s) where the header (line 1) has "
+                            f"{len(header)}: every line needs one value per column; a value containing a comma "
+                            "must be in double quotes")
+                if row is not None:
+                    return None
+        except csv.Error:
+            return (f"{path}, line {reader.line_num}: a double quote opens a value that is never closed; close it "
+                    "or remove it")
+    return None
+
+
+def line_of_row(path: Path, row: int) -> int:
+    """File line of a data row (0-based), counting values that span lines inside quotes."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        for index, _ in enumerate(reader, start=-1):
+            if index == row:
+                return reader.line_num
+    return row + 2
 
 
 def fit_path_for(out: Path) -> Path:
@@ -58,8 +129,13 @@ def run(input_path: Path, out: Path | None, *, prior: str | None = None, continu
     try:
         result, fit = stats.disproportionality(table, prior=parse_prior(prior), continuity=continuity, fdr=fdr)
     except stats.InvalidCountsError as exc:
-        where = f"{input_path}" if exc.row is None else f"{input_path}, line {exc.row + 2}"
-        raise stats.InvalidCountsError(f"{where}: {exc}", exc.row) from exc
+        if exc.row is None:
+            raise stats.InvalidCountsError(f"{input_path}: {exc}") from exc
+        # A short line leaves empty cells: say that rather than "None is not a count".
+        ragged = _diagnose(input_path, exc.row)
+        what = str(exc).removeprefix(f"row {exc.row + 1}: ")
+        raise stats.InvalidCountsError(ragged or f"{input_path}, line {line_of_row(input_path, exc.row)}: {what}",
+                                       exc.row) from exc
     fit_path = None
     if out is not None:
         result.write_csv(out)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from faers import sqlfiles
+from faers import sqlfiles, stats
+from faers.database import Database
 from faers.errors import FaersError
 from faers.load import DEDUP_RULES as DEDUP_RULES_OF_LOADER
 from faers.load import DEFAULT_DEDUP_RULE, current_dedup_rule
@@ -28,14 +29,12 @@ EVENT_GROUPS = ("spm", *CATEGORIES, "myeloid")
 COMPARATORS = ("indication", "all", "class")
 DEDUP_RULES = tuple(DEDUP_RULES_OF_LOADER)
 SENSITIVITY_CUTOFFS = ("2023Q2", "2023Q4", "2024Q1", "latest")
-SIGNAL_CRITERION = "ror_lower > 1 and a >= 3"
+SIGNAL_CRITERION = stats.SIGNAL_RULE
 DB_ALIAS = "faers_db"  # the attached database's catalog name, fixed in the study SQL files
 
 
 class StudyError(FaersError):
-    """The study cannot run on this database (missing, empty, no CAR T reports in range)."""
-
-    exit_code = 3
+    """The study cannot run on this database (missing, empty, no CAR T reports in range): a data error."""
 
 
 @dataclass
@@ -77,13 +76,10 @@ def open_study(settings: Settings, install_vocab: Callable | None = None) -> Stu
     path = settings.db_path
     if not path.exists():
         raise StudyError(f"no database at {path}: run `faers refresh` (or `faers load`, or `make demo`) first")
-    con = duckdb.connect()
     try:
-        con.execute(f"ATTACH ? AS {DB_ALIAS} (READ_ONLY)", [str(path)])
+        con = Database(path).attach_in_memory(DB_ALIAS)
     except duckdb.IOException as exc:
-        con.close()
         raise StudyError(f"cannot open {path} read-only ({exc}); if a refresh or load is running, wait for it") from exc
-    con.execute("SET search_path = ?", [f"memory.main,{DB_ALIAS}.main"])
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [DB_ALIAS]).fetchall()}
     if not {"demo_all", "loaded_quarters", "case_selected"} <= tables:
         con.close()
@@ -124,12 +120,16 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
-    _ddl(con, LOADER_RULES[rule])  # creates memory.main.case_selected from the shadowed inputs
+    # The rule's steps build memory.main.case_selected from the shadowed inputs; a later step reads what the
+    # earlier one built, which the previous selection's temp shadow would hide, so that goes first.
+    con.execute("DROP TABLE IF EXISTS temp.main.case_selected")
+    for step in LOADER_RULES[rule]:
+        _ddl(con, step)
     _ddl(con, "study_case_selected")
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
-    for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups",
-                 "study_indication_population"):
+    for name in ("study_reports", "study_car_t_drugs", "study_report_neoplasm_terms", "study_event_groups",
+                 "study_indication_groups", "study_indication_population"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
 
@@ -139,7 +139,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
 # sensitivity sweep's selections then cost a join of small tables, not a pass of the database's drug,
 # reaction and indication lines with their string normalisation.
 VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "event_group_reactions",
-                   "indication_group": "indication_group_rows"}
+                   "indication_group": "indication_group_rows", "neoplasm_indication": "vocab_neoplasm_indication_rows"}
 
 
 def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
@@ -164,6 +164,30 @@ def expose(study: Study, roles: str) -> None:
 def signal_counts(study: Study, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
     """a, b, c, d per product (and all_car_t) x event group x comparator for the current selection/roles."""
     return study.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or study.through})
+
+
+# The exclusion reasons of report_neoplasm_terms in the order the funnel attributes a removed report to one of
+# them (the first reason any of its neoplasm terms was excluded for): the treated disease first, as in the paper.
+FUNNEL_REASONS = ("treated_disease_target", "treated_disease_indication", "treated_disease_progression",
+                  "progression_unspecified", "metastasis", "complication", "type_unspecified",
+                  "malignancy_unspecified", "benign")
+
+
+def funnel(study: Study) -> pl.DataFrame:
+    """The flow CAR T reports -> with a neoplasm term -> removed per exclusion reason -> SPM, per product and for
+    all_car_t (columns product, step_order, step, reason, reports; one row per step, zeros included)."""
+    df = study.query("study_funnel", {"reasons": list(FUNNEL_REASONS)})
+    order = {p: i for i, p in enumerate((ALL_CAR_T, *PRODUCTS))}
+    return (df.with_columns(pl.col("product").replace_strict(order, default=len(order)).alias("_o"))
+            .sort("_o", "product", "step_order").drop("_o"))
+
+
+def set_count_unspecified(study: Study, count: bool) -> None:
+    """Count neoplasm terms of unstated malignancy as SPMs (True) or exclude them (False, the default); the next
+    select() rebuilds the selection with it."""
+    study.con.execute("CREATE OR REPLACE TEMP TABLE vocab_neoplasm_settings AS SELECT CAST(? AS BOOLEAN) AS count_unspecified",
+                      [count]).fetchall()
+    study.rule = study.through = ""
 
 
 def car_t_count(study: Study) -> int:
@@ -277,9 +301,6 @@ def time_to_onset(study: Study, groups=("spm", "t_cell_malignancy", *CATEGORIES[
 def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
     """Per comparator: the headline numbers of the current selection/roles (counts do not depend on the
     comparator; the RORs do)."""
-    from faers.signals import MIN_REPORTS as MIN_A
-    from faers.signals import ror
-
     side = _exposed_side(counts)
     get = {(r["product"], r["event_group"]): r for r in side.iter_rows(named=True)}
     car_t, spm = get[(ALL_CAR_T, "spm")]["reports"], get[(ALL_CAR_T, "spm")]["with_event"]
@@ -295,9 +316,7 @@ def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
             for group, label in (("spm", "spm"), ("t_cell_malignancy", "t_cell")):
                 cell = counts.filter((pl.col("product") == product) & (pl.col("event_group") == group)
                                      & (pl.col("comparator") == comparator))
-                value = (None, None, None)
-                if cell.height and cell["a"][0] >= MIN_A:
-                    value = ror(*cell.select("a", "b", "c", "d").row(0))
+                value = stats.reported_ror(*cell.select("a", "b", "c", "d").row(0)) if cell.height else (None,) * 3
                 for suffix, v in zip(("", "_lower", "_upper"), value, strict=True):
                     row[f"ror_{label}_{product}{suffix}"] = None if v is None else round(v, 3)
         out[comparator] = row
@@ -339,16 +358,13 @@ def sensitivity(study: Study, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, ro
 def timeline(study: Study, comparator: str, groups=("spm", "t_cell_malignancy")) -> pl.DataFrame:
     """Cumulative 2x2 and ROR per quarter (reports whose case first reached FAERS by that quarter), and the
     first quarter each product x event group met the signal criterion."""
-    from faers.signals import MIN_REPORTS as MIN_A
-    from faers.signals import ror
-
     rows = []
     for quarter in [q for q in study.loaded if q <= study.through]:
         counts = signal_counts(study, groups, as_of=quarter).filter(pl.col("comparator") == comparator)
         for r in counts.iter_rows(named=True):
-            value = ror(r["a"], r["b"], r["c"], r["d"]) if r["a"] >= MIN_A else (None, None, None)
+            value = stats.reported_ror(r["a"], r["b"], r["c"], r["d"])
             rows.append({"quarter": quarter, **r, "ror": value[0], "ror_lower": value[1], "ror_upper": value[2],
-                         "signal": value[1] is not None and value[1] > 1})
+                         "signal": bool(stats.signal_ror(value[1], r["a"]))})
     df = pl.DataFrame(rows, infer_schema_length=None)
     first = (df.filter(pl.col("signal")).group_by("product", "event_group")
              .agg(pl.col("quarter").min().alias("first_signal_quarter")))
@@ -410,9 +426,7 @@ def _computed_value(source_tables: dict, item: str, metric: str):
     t = source_tables
     if item == "all CAR T":
         value = t["summary"].get(metric)
-        if value is None and metric == "neoplasm_soc_reports":
-            return None, "needs MedDRA's SOC hierarchy: load a licensed MedDRA release (faers meddra load)"
-        return value, None
+        return value, (t.get("neoplasm_soc_note") if metric == "neoplasm_soc_reports" else None)
     if item in PRODUCTS:
         rows = t["products"].filter(pl.col("product") == item)
         return (rows[metric][0] if rows.height else None), None
@@ -480,13 +494,11 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
         "SELECT count(DISTINCT o.primaryid) FILTER (WHERE upper(o.outc_cod) = 'DE'), count(DISTINCT g.primaryid) "
         "FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
         "LEFT JOIN outcomes o USING (primaryid) WHERE g.event_group = ?", ["t_cell_malignancy"]).fetchall()[0]
-    neoplasm = study.con.execute(
-        "SELECT count(DISTINCT g.primaryid) FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
-        "WHERE g.event_group = ?", ["meddra_neoplasms"]).fetchall()[0][0]
+    neoplasm, neoplasm_note = neoplasm_reports(study)
     values = dict(summary_df.iter_rows())
     summ = {k: (float(v) if k in ("spm_pct",) else int(v)) for k, v in values.items()
             if k in ("car_t_reports", "spm_reports", "spm_pct") and v is not None}
-    summ["neoplasm_soc_reports"] = neoplasm or None
+    summ["neoplasm_soc_reports"] = neoplasm
     return {
         "rule": study.rule,
         "through": study.through,
@@ -498,4 +510,21 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
         "category_table": cats,
         "headline": headline(study, counts)[comparator],
         "t_cell_fatal_pct": _pct(fatal[0], fatal[1]),
+        "neoplasm_soc_note": neoplasm_note,
     }
+
+
+def neoplasm_reports(study: Study) -> tuple[int, str]:
+    """CAR T reports with any neoplasm term, before exclusions (the paper's 2,225 step), and how it was counted:
+    by MedDRA's neoplasm SOC when a licensed release is loaded (any PT of group meddra_neoplasms), else by the
+    neoplasm classifier (report_neoplasm_terms, neoplasm = true)."""
+    con = study.con
+    ((meddra_rows,),) = con.execute("SELECT count(*) FROM vocab_event_groups WHERE group_name = 'meddra_neoplasms'").fetchall()
+    if meddra_rows:
+        ((n,),) = con.execute(
+            "SELECT count(DISTINCT r.primaryid) FROM event_group_reactions r SEMI JOIN study_exposed x USING (primaryid) "
+            "JOIN vocab_event_groups g ON g.pt_key = r.pt_key WHERE g.group_name = 'meddra_neoplasms'").fetchall()
+        return n, "MedDRA neoplasm SOC (licensed release loaded), any path"
+    ((n,),) = con.execute("SELECT count(DISTINCT t.primaryid) FROM report_neoplasm_terms t SEMI JOIN study_exposed x "
+                          "USING (primaryid) WHERE t.neoplasm").fetchall()
+    return n, "neoplasm classifier (no MedDRA release loaded): reports with any term it calls a neoplasm"

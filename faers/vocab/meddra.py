@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import sqlfiles
+from faers import connection, sqlfiles
 from faers.errors import ConfigError
 
 # file name -> (table, columns, required). Codes are integers; everything else text as published.
@@ -72,6 +72,10 @@ def read_asc(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
                 f"{path}: line {number} has {len(fields)} '$'-separated fields, expected {len(columns)} "
                 f"({', '.join(columns)}); is this a MedDRA ASCII release?"
             )
+        for column, value in zip(columns, fields, strict=True):
+            if column in INTEGER_COLUMNS and value.strip() and not value.strip().isdigit():
+                raise ConfigError(f"{path}: line {number}: {column} = {value!r} is not a MedDRA code (a number); "
+                                  "is this the file of a MedDRA ASCII release, unedited?")
         rows.append(fields)
     frame = pl.DataFrame(rows, schema=list(columns), orient="row") if rows else pl.DataFrame(
         schema={c: pl.Utf8 for c in columns})
@@ -95,8 +99,7 @@ def load(con, directory) -> dict[str, int]:
             frames[table] = pl.DataFrame(schema={c: pl.Utf8 for c in columns})
             continue
         frames[table] = read_asc(path, columns)
-    con.execute("begin transaction")
-    try:
+    with connection.transaction(con):
         with tempfile.TemporaryDirectory(prefix="faers-meddra-") as staging:
             for table, frame in frames.items():
                 # staged through a clean CSV: DuckDB reads it in one pass (row inserts take minutes for llt.asc)
@@ -111,10 +114,6 @@ def load(con, directory) -> dict[str, int]:
                     {"path": str(staged)},
                 )
         sqlfiles.run(con, "vocab_meddra_term_pts")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return {table: frame.height for table, frame in frames.items()}
 
 

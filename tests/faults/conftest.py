@@ -8,11 +8,7 @@ import logging
 import pytest
 
 from faers.paths import resolve
-from tests.integration.conftest import _shared_fault_server, fault_server  # noqa: F401  (fixtures)
 from tests.integration.httpfaults import EXPORTS, INDEX_PATH, FaultServer
-from tests.integration.test_download import policy, sleeps  # noqa: F401  (fixtures: recorded, capped waits)
-
-REAL_ZIPS = ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip")
 
 # The server's request log would land in the captured stderr the campaign checks for tracebacks.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -30,12 +26,6 @@ def other_server(_shared_other_server):
     """A second server on another port: a different origin, i.e. "another host" to the downloader."""
     _shared_other_server.reset()
     return _shared_other_server
-
-
-@pytest.fixture(scope="session")
-def real_zips(faers_real) -> dict[str, bytes]:
-    folder = faers_real / "yunuuuu-faers-r-sample"
-    return {name: (folder / name).read_bytes() for name in REAL_ZIPS}
 
 
 def page(links: dict[str, str]) -> str:

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from faers.cli import main
+from tests.faults.refresh_process import Refresh
 from tests.faults.sites import build_site_files, serve_site
 from tests.faults.snapshot import db_snapshot
-from tests.faults.test_process_death import Refresh
 
 pytestmark = pytest.mark.faults
 

@@ -19,7 +19,7 @@ import pytest
 from faers.download import download_quarters, local_quarters
 from tests.faults.conftest import make_site
 from tests.faults.netfaults import Reset, ShortLength, StallMidBody
-from tests.integration.httpfaults import EXPORTS, Html, Stall, Status, Truncate
+from tests.integration.httpfaults import EXPORTS, Stall, Status, Truncate
 
 pytestmark = pytest.mark.faults
 
@@ -124,11 +124,6 @@ def test_content_length_too_short_never_yields_a_cut_off_zip(fault_server, tmp_p
     assert sum(tally.values()) == 8
 
 
-def test_html_page_with_status_200_is_never_cached(fault_server, tmp_path, policy):
-    tally = run_trials(fault_server, tmp_path, policy, 3, lambda rng, body: [Html()])
-    assert tally == {"clean failure": 3}
-
-
 def test_a_zip_truncated_on_the_server_is_refused(fault_server, tmp_path, policy):
     # The server consistently serves a cut-off (or bit-flipped) file with a matching Content-Length.
     def damaged(trial):
@@ -142,9 +137,3 @@ def test_a_zip_truncated_on_the_server_is_refused(fault_server, tmp_path, policy
 
     tally = run_trials(fault_server, tmp_path, policy, 8, lambda rng, body: [], body_for=damaged)
     assert tally == {"clean failure": 8}
-
-
-def test_server_ignoring_range_restarts_from_zero(fault_server, tmp_path, policy):
-    tally = run_trials(fault_server, tmp_path, policy, 6, lambda rng, body: [Truncate(rng.uniform(0.1, 0.9))],
-                       honour_range=False)
-    assert tally == {"verified": 6}

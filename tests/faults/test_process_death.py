@@ -3,13 +3,8 @@ opens, `faers status` shows only fully loaded quarters, and the next refresh equ
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +13,7 @@ import pytest
 
 from faers import load, paths
 from faers.cli import main
+from tests.faults.refresh_process import Refresh
 from tests.faults.sites import GENERATED, build_site_files, generated_quarter, serve_site
 from tests.faults.snapshot import db_snapshot, quarter_rows
 
@@ -26,51 +22,6 @@ pytestmark = pytest.mark.faults
 # Where to aim a kill: wait for a line the refresh prints, then a random 0-250 ms more. None: a random time.
 TRIGGERS = [None, "downloading", "loading 2004Q1", "loading 2017Q2", "loading 2018Q2", "loading 2018Q4",
             "applying deleted cases"]
-PHASES = [(r"applying deleted cases", "dedup/views"), (r"load(ed|ing) \d{4}Q", "load"),
-          (r"\d{4}Q[1-4]: download(ing|ed) ", "download")]
-
-
-class Refresh:
-    """`faers refresh` as a child process, its stderr collected line by line as it arrives."""
-
-    def __init__(self, home: Path, url: str):
-        env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="250")
-        env.pop("FAERS_HOME", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "faers.cli", "--home", str(home), "--index-url", url, "refresh"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self):
-        for raw in self.proc.stderr:
-            self.lines.append(raw.decode(errors="replace"))
-
-    def wait_for(self, text: str, timeout: float = 60) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and self.proc.poll() is None:
-            if any(text in line for line in self.lines):
-                return True
-            time.sleep(0.005)
-        return False
-
-    def kill(self) -> str:
-        """SIGKILL; returns the phase the process was in, judged from the last progress line it printed."""
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
-        self._reader.join(5)
-        for line in reversed(self.lines):
-            for marker, phase in PHASES:
-                if re.match(marker, line):
-                    return phase
-        return "startup/discovery"
-
-    def finish(self, timeout: float = 120) -> int:
-        self.proc.wait(timeout)
-        self._reader.join(5)
-        return self.proc.returncode
-
-
 @pytest.fixture(scope="module")
 def site_files(tmp_path_factory, real_zips):
     return build_site_files(tmp_path_factory.mktemp("site"), real_zips)

@@ -17,6 +17,7 @@ from faers.download import RetryPolicy, discover, download_quarters, local_quart
 from faers.errors import DownloadError
 from faers.paths import resolve
 from faers.quarters import Quarter
+from tests.conftest import REAL_ZIPS
 from tests.integration.httpfaults import (
     EXPORTS,
     INDEX_PATH,
@@ -28,31 +29,6 @@ from tests.integration.httpfaults import (
     local_href,
     snapshot_rows,
 )
-
-REAL_ZIPS = ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip")
-
-
-class Sleeps(list):
-    """Records the waits the downloader asks for instead of sleeping (keeps the suite fast)."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture()
-def sleeps():
-    return Sleeps()
-
-
-@pytest.fixture()
-def policy(sleeps):
-    return RetryPolicy(attempts=4, base_delay=0.01, max_delay=30.0, timeout=(2.0, 0.4), sleep=sleeps)
-
-
-@pytest.fixture()
-def zips(faers_real) -> dict[str, bytes]:
-    folder = faers_real / "yunuuuu-faers-r-sample"
-    return {name: (folder / name).read_bytes() for name in REAL_ZIPS}
 
 
 def stored_zip(quarter: str, size: int) -> bytes:
@@ -71,12 +47,12 @@ def tiny_zip(quarter: str) -> bytes:
 
 
 @pytest.fixture()
-def site(fault_server, faers_real, zips, home):
+def site(fault_server, faers_real, real_zips, home):
     """An FDA-shaped index page listing 2004Q1 and 2017Q2 (real zips) plus 2023Q4; only the first two are served
     by default. Returns a function to build Settings for it."""
     rows = [r for r in snapshot_rows(faers_real) if (r["year"], r["quarter"]) in {("2004", "q1"), ("2017", "q2"), ("2023", "q4")}]
     fault_server.serve_page(INDEX_PATH, index_html(rows, href=local_href))
-    for name, body in zips.items():
+    for name, body in real_zips.items():
         fault_server.serve(EXPORTS + name, body)
     return resolve(home=home, index_url=fault_server.url(INDEX_PATH), environ={})
 
@@ -94,12 +70,12 @@ def assert_verified(settings, name: str, body: bytes):
     assert not (settings.downloads / (name + ".part")).exists()
 
 
-def test_downloads_listed_quarters_verified_with_manifest(site, fault_server, zips, policy):
+def test_downloads_listed_quarters_verified_with_manifest(site, fault_server, real_zips, policy):
     outcomes = download_quarters(site, end="2017Q4", retry=policy)
     assert [(str(o.quarter), o.status) for o in outcomes] == [("2004Q1", "downloaded"), ("2017Q2", "downloaded")]
     manifest = json.loads(site.manifest_path.read_text())
     assert set(manifest) == set(REAL_ZIPS)
-    for name, body in zips.items():
+    for name, body in real_zips.items():
         assert_verified(site, name, body)
         assert manifest[name]["url"] == fault_server.url(EXPORTS + name)
         assert manifest[name]["downloaded_at"].startswith("20")
@@ -122,36 +98,36 @@ def test_second_run_downloads_nothing(site, fault_server, policy):
     assert [path for path, _ in fault_server.requests[first_requests:]] == [INDEX_PATH]
 
 
-def test_server_errors_then_success(site, fault_server, zips, policy, sleeps):
+def test_server_errors_then_success(site, fault_server, real_zips, policy, sleeps):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], Status(500), Status(503))
+    fault_server.serve(EXPORTS + name, real_zips[name], Status(500), Status(503))
     outcome = by_quarter(download_quarters(site, "2017Q2", "2017Q2", retry=policy))["2017Q2"]
     assert outcome.status == "downloaded", outcome.error
     assert len(fault_server.hits(EXPORTS + name)) == 3
     assert len(sleeps) == 2 and sleeps[1] > sleeps[0]  # exponential backoff
-    assert_verified(site, name, zips[name])
+    assert_verified(site, name, real_zips[name])
 
 
-def test_429_waits_as_long_as_retry_after_says(site, fault_server, zips, policy, sleeps):
+def test_429_waits_as_long_as_retry_after_says(site, fault_server, real_zips, policy, sleeps):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], Status(429, retry_after="7"))
+    fault_server.serve(EXPORTS + name, real_zips[name], Status(429, retry_after="7"))
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
     assert outcome.status == "downloaded"
     assert sleeps == [7.0]
-    assert_verified(site, name, zips[name])
+    assert_verified(site, name, real_zips[name])
 
 
-def test_retry_after_is_capped(site, fault_server, zips, sleeps):
+def test_retry_after_is_capped(site, fault_server, real_zips, sleeps):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], Status(429, retry_after="86400"))
+    fault_server.serve(EXPORTS + name, real_zips[name], Status(429, retry_after="86400"))
     capped = RetryPolicy(attempts=2, base_delay=0.01, max_delay=5.0, timeout=(2.0, 2.0), sleep=sleeps)
     assert download_quarters(site, "2017Q2", "2017Q2", retry=capped)[0].status == "downloaded"
     assert sleeps == [5.0]
 
 
-def test_persistent_server_error_fails_naming_the_quarter(site, fault_server, zips, policy):
+def test_persistent_server_error_fails_naming_the_quarter(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], *[Status(502)] * 10)
+    fault_server.serve(EXPORTS + name, real_zips[name], *[Status(502)] * 10)
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
     assert outcome.status == "failed"
     assert "2017Q2" in outcome.error and "4 attempts" in outcome.error and "502" in outcome.error
@@ -159,13 +135,13 @@ def test_persistent_server_error_fails_naming_the_quarter(site, fault_server, zi
     assert not (site.downloads / name).exists()
 
 
-def test_stalled_server_times_out_and_is_retried(site, fault_server, zips, policy):
+def test_stalled_server_times_out_and_is_retried(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], Stall(1.0))
+    fault_server.serve(EXPORTS + name, real_zips[name], Stall(1.0))
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
     assert outcome.status == "downloaded", outcome.error
     assert len(fault_server.hits(EXPORTS + name)) == 2
-    assert_verified(site, name, zips[name])
+    assert_verified(site, name, real_zips[name])
 
 
 def test_truncated_body_is_detected_and_resumed_with_range(site, fault_server, policy):
@@ -182,19 +158,19 @@ def test_truncated_body_is_detected_and_resumed_with_range(site, fault_server, p
     assert_verified(site, name, body)
 
 
-def test_always_truncated_fails_without_leaving_a_file(site, fault_server, zips, policy):
+def test_always_truncated_fails_without_leaving_a_file(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], *[Truncate(0.5)] * 10, honour_range=False)
+    fault_server.serve(EXPORTS + name, real_zips[name], *[Truncate(0.5)] * 10, honour_range=False)
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
     assert outcome.status == "failed"
-    assert "2017Q2" in outcome.error and f"of {len(zips[name]):,} bytes" in outcome.error
+    assert "2017Q2" in outcome.error and f"of {len(real_zips[name]):,} bytes" in outcome.error
     assert not (site.downloads / name).exists()
     assert name not in json.loads(site.manifest_path.read_text() if site.manifest_path.exists() else "{}")
 
 
-def test_html_page_with_status_200_is_rejected(site, fault_server, zips, policy):
+def test_html_page_with_status_200_is_rejected(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    fault_server.serve(EXPORTS + name, zips[name], Html())
+    fault_server.serve(EXPORTS + name, real_zips[name], Html())
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
     assert outcome.status == "failed"
     assert "2017Q2" in outcome.error and "HTML page" in outcome.error and "text/html" in outcome.error
@@ -202,9 +178,9 @@ def test_html_page_with_status_200_is_rejected(site, fault_server, zips, policy)
     assert list(site.downloads.iterdir()) == []
 
 
-def test_corrupt_zip_body_is_rejected(site, fault_server, zips, policy):
+def test_corrupt_zip_body_is_rejected(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    damaged = bytearray(zips[name])
+    damaged = bytearray(real_zips[name])
     damaged[200:260] = b"\0" * 60  # inside the first member's compressed data: CRC fails
     fault_server.serve(EXPORTS + name, bytes(damaged))
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
@@ -213,19 +189,19 @@ def test_corrupt_zip_body_is_rejected(site, fault_server, zips, policy):
     assert list(site.downloads.iterdir()) == []
 
 
-def test_404_for_one_quarter_others_continue(site, fault_server, zips, policy):
+def test_404_for_one_quarter_others_continue(site, fault_server, real_zips, policy):
     outcomes = by_quarter(download_quarters(site, retry=policy))  # 2023Q4 is listed but not served
     assert outcomes["2023Q4"].status == "failed"
     assert "2023Q4" in outcomes["2023Q4"].error and "404" in outcomes["2023Q4"].error
     assert len(fault_server.hits(EXPORTS + "faers_ascii_2023Q4.zip")) == 1  # a 404 is not retried
     assert outcomes["2004Q1"].status == outcomes["2017Q2"].status == "downloaded"
-    for name, body in zips.items():
+    for name, body in real_zips.items():
         assert_verified(site, name, body)
 
 
-def test_interrupted_part_is_resumed_with_range(site, fault_server, zips, policy):
+def test_interrupted_part_is_resumed_with_range(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    body = zips[name]
+    body = real_zips[name]
     site.downloads.mkdir(parents=True)
     (site.downloads / (name + ".part")).write_bytes(body[:5000])  # what a Ctrl-C left behind
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
@@ -234,10 +210,10 @@ def test_interrupted_part_is_resumed_with_range(site, fault_server, zips, policy
     assert_verified(site, name, body)
 
 
-def test_stale_part_that_does_not_fit_is_downloaded_whole(site, fault_server, zips, policy):
+def test_stale_part_that_does_not_fit_is_downloaded_whole(site, fault_server, real_zips, policy):
     # A .part left from an older version of the file: the server resumes it, the result is not a valid zip.
     name = "faers_ascii_2017q2.zip"
-    body = zips[name]
+    body = real_zips[name]
     site.downloads.mkdir(parents=True)
     (site.downloads / (name + ".part")).write_bytes(b"PK" + b"\0" * 4998)
     outcome = download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0]
@@ -246,9 +222,9 @@ def test_stale_part_that_does_not_fit_is_downloaded_whole(site, fault_server, zi
     assert_verified(site, name, body)
 
 
-def test_server_ignoring_range_restarts_from_zero(site, fault_server, zips, policy):
+def test_server_ignoring_range_restarts_from_zero(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
-    body = zips[name]
+    body = real_zips[name]
     fault_server.serve(EXPORTS + name, body, honour_range=False)
     site.downloads.mkdir(parents=True)
     (site.downloads / (name + ".part")).write_bytes(b"stale bytes from another version of the file")
@@ -258,7 +234,7 @@ def test_server_ignoring_range_restarts_from_zero(site, fault_server, zips, poli
     assert_verified(site, name, body)
 
 
-def test_corrupted_cached_file_is_fetched_again(site, fault_server, zips, policy):
+def test_corrupted_cached_file_is_fetched_again(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
     download_quarters(site, "2017Q2", "2017Q2", retry=policy)
     path = site.downloads / name
@@ -279,7 +255,7 @@ def test_corrupted_cached_file_is_fetched_again(site, fault_server, zips, policy
     assert outcome.status == "downloaded"
     assert len(fault_server.hits(EXPORTS + name)) == 2
     assert any("2017Q2" in m and "does not match the manifest" in m for m in messages)
-    assert_verified(site, name, zips[name])
+    assert_verified(site, name, real_zips[name])
 
 
 def test_at_most_three_downloads_at_once(fault_server, home, policy):
@@ -327,7 +303,7 @@ def test_range_filter_and_quarter_objects(site, policy):
     assert [str(o.quarter) for o in outcomes] == ["2004Q1"]
 
 
-def test_local_quarters_trusts_only_verified_files_inside_downloads(site, zips, policy):
+def test_local_quarters_trusts_only_verified_files_inside_downloads(site, real_zips, policy):
     download_quarters(site, "2017Q2", "2017Q2", retry=policy)
     manifest = json.loads(site.manifest_path.read_text())
     good = manifest["faers_ascii_2017q2.zip"]
@@ -341,11 +317,11 @@ def test_local_quarters_trusts_only_verified_files_inside_downloads(site, zips, 
     assert [(str(q.quarter), q.path.name) for q in local_quarters(site)] == [("2017Q2", "faers_ascii_2017q2.zip")]
 
 
-def test_unreadable_manifest_costs_a_download_not_a_crash(site, fault_server, zips, policy):
+def test_unreadable_manifest_costs_a_download_not_a_crash(site, fault_server, real_zips, policy):
     name = "faers_ascii_2017q2.zip"
     download_quarters(site, "2017Q2", "2017Q2", retry=policy)
     site.manifest_path.write_text("{ half a manifest")
     assert local_quarters(site) == []
     assert download_quarters(site, "2017Q2", "2017Q2", retry=policy)[0].status == "downloaded"
     assert len(fault_server.hits(EXPORTS + name)) == 2
-    assert_verified(site, name, zips[name])
+    assert_verified(site, name, real_zips[name])

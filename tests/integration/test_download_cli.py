@@ -5,24 +5,9 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
 
 from faers.cli import main
-from tests.integration.httpfaults import EXPORTS, INDEX_PATH, index_html, local_href, snapshot_rows
-
-REAL_ZIPS = ("aers_ascii_2004q1.zip", "faers_ascii_2017q2.zip")
-
-
-@pytest.fixture()
-def site_url(fault_server, faers_real, monkeypatch):
-    """Index page listing 2004Q1, 2017Q2 (served: the real zips) and 2023Q4 (404)."""
-    monkeypatch.setenv("COLUMNS", "250")  # rich tables: no wrapping of URLs in captured output
-    wanted = {("2004", "q1"), ("2017", "q2"), ("2023", "q4")}
-    rows = [r for r in snapshot_rows(faers_real) if (r["year"], r["quarter"]) in wanted]
-    fault_server.serve_page(INDEX_PATH, index_html(rows, href=local_href))
-    for name in REAL_ZIPS:
-        fault_server.serve(EXPORTS + name, (faers_real / "yunuuuu-faers-r-sample" / name).read_bytes())
-    return fault_server.url(INDEX_PATH)
+from tests.conftest import REAL_ZIPS
 
 
 def status_lines(text: str) -> dict[str, str]:
@@ -90,9 +75,3 @@ def test_index_page_without_links_is_one_clear_error(fault_server, home, capsys)
     assert main(["--home", str(home), "--index-url", fault_server.url("/empty.html"), "quarters"]) == 1
     err = capsys.readouterr().err
     assert "no quarter zips" in err and "FAERS_INDEX_URL" in err and "Traceback" not in err
-
-
-@pytest.mark.parametrize("command", ["quarters", "download"])
-def test_help_ends_with_an_example(command, capsys):
-    assert main([command, "--help"]) == 0
-    assert f"Example: faers {command}" in capsys.readouterr().out

@@ -6,7 +6,6 @@ import duckdb
 import polars as pl
 
 from faers.cli import main
-from tests.integration.test_download_cli import site_url  # noqa: F401  (fixture)
 
 
 def test_refresh_downloads_loads_and_second_run_does_nothing(site_url, home, capsys, tmp_path):  # noqa: F811

@@ -175,7 +175,7 @@ def test_cli_bad_input_exits_non_zero_naming_the_line(tmp_path, capsys):
     source = tmp_path / "bad.csv"
     source.write_text("drug,a,b,c,d\nX,5,100,20,10000\nY,1,-3,2,9\n")
     assert main(["stats", str(source)]) == 2
-    assert "bad.csv, line 3: row 2: b = '-3' is negative" in " ".join(capsys.readouterr().err.split())
+    assert "bad.csv, line 3: b = '-3' is negative" in " ".join(capsys.readouterr().err.split())
     assert main(["stats", str(source), "--prior", "1,2,3"]) == 2
     assert "--prior" in capsys.readouterr().err
 

@@ -97,3 +97,23 @@ def test_ror_and_signal_rules():
     assert table["ror"][0] is None and "fewer than 3" in table["note"][0]
     assert table["ror"][1] == pytest.approx(10 * 1000 / (90 * 5))
     assert table["signal"].to_list() == [False, True, False]
+
+
+def test_one_signal_rule_everywhere():
+    """stats.signal_ror is the rule: the signal table, `faers stats`'s signal_ror column and the manifest's text
+    agree with it on tables at its edges (lower limit just above / below 1, a = 2 / 3)."""
+    from faers import stats, study
+
+    counts = pl.DataFrame({"a": [3, 2, 3, 40, 3], "b": [10, 5, 1000, 100, 10],
+                           "c": [20, 2, 20, 400, 0], "d": [5000, 5000, 1000, 1000, 5000]})
+    table, _ = signals.signal_table(counts)
+    lower = [stats.ror(*row)[1] for row in counts.iter_rows()]
+    expected = [bool(x) for x in stats.signal_ror([lo if c > 0 else None for lo, c in zip(lower, counts["c"], strict=True)],
+                                                  counts["a"])]
+    assert expected == [True, False, False, False, False]  # the edges are what the rows above are chosen for
+    assert table["signal"].to_list() == expected
+    flags, _ = stats.disproportionality(counts.head(4))
+    assert flags["signal_ror"].to_list() == expected[:4]
+    assert study.SIGNAL_CRITERION == stats.SIGNAL_RULE == "ror_lower > 1 and a >= 3"
+    assert stats.reported_ror(2, 5, 2, 5000) == (None, None, None)
+    assert stats.reported_ror(3, 10, 0, 5000) == (None, None, None)

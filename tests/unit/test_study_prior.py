@@ -95,9 +95,12 @@ def _posterior_ebgm(signals_df: pl.DataFrame, theta) -> np.ndarray:
     return ebgm.posterior(theta, a, (a + b) * (a + c) / (a + b + c + d))["ebgm"]
 
 
+GIVEN = "0.5,0.1,2,2,0.2"  # not the fallback prior, so that a given prior is told apart from a fallback
+
+
 def test_table_and_given_priors_still_work_and_change_the_ebgm(db, tmp_path):
     results = {choice: _report(db, tmp_path / choice.replace(",", "_"), choice)
-               for choice in ("database", "table", DUMOUCHEL)}
+               for choice in ("database", "table", GIVEN)}
     for _choice, (manifest, signals_df) in results.items():
         theta = tuple(manifest["ebgm_prior"]["theta"].values())
         ours = signals_df.filter(pl.col("a") >= 1)["ebgm"].to_numpy()
@@ -105,13 +108,29 @@ def test_table_and_given_priors_still_work_and_change_the_ebgm(db, tmp_path):
     table_manifest, table_signals = results["table"]
     assert table_manifest["ebgm_prior"]["prior"] == "table"
     assert table_manifest["ebgm_prior"]["n_pairs"] == table_signals.filter(pl.col("a") >= 1).height
-    given = results[DUMOUCHEL][0]["ebgm_prior"]
+    given = results[GIVEN][0]["ebgm_prior"]
     assert given["prior"] == "given"
-    assert tuple(given["theta"].values()) == pytest.approx(ebgm.DUMOUCHEL_1999_PRIOR)
+    assert tuple(given["theta"].values()) == pytest.approx(signals.parse_prior_choice(GIVEN))
     # the same row gets a different EBGM under a different prior
     ebgm_of = {k: v[1].filter(pl.col("a") >= 1)["ebgm"].to_numpy() for k, v in results.items()}
-    assert not np.allclose(ebgm_of["database"], ebgm_of[DUMOUCHEL])
-    assert not np.allclose(ebgm_of["table"], ebgm_of[DUMOUCHEL])
+    assert not np.allclose(ebgm_of["database"], ebgm_of[GIVEN])
+    assert not np.allclose(ebgm_of["table"], ebgm_of[GIVEN])
+
+
+def test_a_prior_the_tiny_database_cannot_identify_falls_back_and_says_why(db, tmp_path):
+    """The few pairs of a tiny database support one gamma component (P on its bound): the manifest and the
+    method text say the prior is not identifiable and that DuMouchel's 1999 prior was used instead."""
+    manifest, signals_df = _report(db, tmp_path, "database")
+    recorded = manifest["ebgm_prior"]
+    assert recorded["fit_source"] == "fallback" and recorded["identifiable"] is False
+    assert "P ended on its bound" in recorded["note"]
+    assert tuple(recorded["theta"].values()) == pytest.approx(ebgm.DUMOUCHEL_1999_PRIOR)
+    assert min(abs(recorded["fitted_theta"]["p"] - bound) for bound in ebgm.P_BOUNDS) < 1e-9
+    np.testing.assert_allclose(signals_df.filter(pl.col("a") >= 1)["ebgm"].to_numpy(),
+                               _posterior_ebgm(signals_df, ebgm.DUMOUCHEL_1999_PRIOR), rtol=1e-9)
+    method = (tmp_path / report.REPORT_DIR / "report.md").read_text()
+    assert "but not identifiable there (P ended on its bound" in method
+    assert "DuMouchel 1999 FDA prior was used instead" in method
 
 
 def test_signals_command_uses_the_database_prior_by_default(db):

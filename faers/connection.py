@@ -1,0 +1,90 @@
+"""Connection primitives behind `faers.Database`: open the file, the writer lock, one transaction.
+
+The only module that calls `duckdb.connect`. It imports nothing above the stages, so the loader (a stage)
+and the facade (the layer above it) can both use it without an import cycle; use `faers.Database` rather
+than these functions outside the stages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from faers import locks
+from faers.errors import DatabaseBusy, FaersError
+
+
+def _busy(path: Path) -> DatabaseBusy:
+    return DatabaseBusy(
+        f"database busy: {path} is open for writing by another process (a refresh or load is running). "
+        "Wait for it to finish and try again"
+    )
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def _connect(target: str, path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.Error as exc:
+        if path is not None and _is_lock_error(exc):
+            raise _busy(path) from exc
+        raise
+    # A table missing from a half-built database must be an error, not a same-named Python object found by
+    # DuckDB's replacement scans (frames are registered explicitly with con.register where needed).
+    con.execute("SET python_enable_replacements = false")
+    return con
+
+
+def open_file(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the database file; a clear DatabaseBusy when another process holds it, FaersError when a
+    read-only open finds no file."""
+    if read_only and not path.exists():
+        raise FaersError(f"no database at {path}: run `faers refresh` (or `faers load`) first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return _connect(str(path), path, read_only)
+
+
+def open_memory() -> duckdb.DuckDBPyConnection:
+    """A private in-memory database (the study's working catalog, tests' scratch databases)."""
+    return _connect(":memory:", None, False)
+
+
+def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """ATTACH the database file read-only under `alias` (an identifier fixed by the caller, never input)."""
+    try:
+        con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
+    except duckdb.Error as exc:
+        if _is_lock_error(exc):
+            raise _busy(path) from exc
+        raise
+
+
+def lock_path_of(db_path: Path) -> Path:
+    """The writer lock beside a database file (paths.Settings.lock_path says the same)."""
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: Path, lock_path: Path | None = None) -> Iterator[None]:
+    """One writer at a time: a second refresh/load refuses at once with a clear message (DatabaseBusy)."""
+    busy = f"another faers process ({{holder}}) is writing {db_path}; wait for it to finish, then rerun"
+    with locks.exclusive(lock_path or lock_path_of(db_path), busy):
+        yield
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (KeyboardInterrupt too) and re-raise it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,382 @@
+"""Neoplasm terms without a MedDRA licence: classify any reaction term string by ordered, readable rules.
+
+`classify(term)` -> Classification(term, neoplasm, malignancy, category, subgroup, qualifiers, decided_by).
+The rules are data (faers/data/vocab/neoplasm_rules.csv, applied top to bottom, first `term` rule that matches
+decides) with a curated override table for the exceptions (faers/data/vocab/neoplasm_overrides.csv, keyed by
+the normalised term). Terms are normalised first: case, accents, apostrophes, hyphens and whitespace do not
+matter, and American spellings become MedDRA's British ones (leukemia -> leukaemia, tumor -> tumour,
+esophageal -> oesophageal), so PTs, LLTs and old spellings classify alike.
+
+Speed: every `term` rule is compiled into ONE regular expression whose alternatives are tried in rule order at
+the start of the string (each a look-ahead), so a term costs one regex call, and `classify_many` classifies each
+distinct normalised term once (docs/vocabularies.md, bench/neoplasms.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import cache, lru_cache
+
+import polars as pl
+
+from faers.errors import ConfigError
+
+MALIGNANCIES = ("malignant", "benign", "unspecified")
+CATEGORIES = (
+    "leukemia", "t_cell_nhl", "b_cell_nhl", "nhl_unspecified", "hodgkin", "plasma_cell", "other_hematopoietic",
+    "skin", "nervous_system", "respiratory", "mesothelioma", "gastrointestinal", "hepatobiliary", "breast",
+    "endocrine", "renal_urinary", "reproductive_female", "reproductive_male", "skeletal", "soft_tissue", "ocular",
+    "site_unspecified", "metastases",
+)
+SUBGROUPS = {
+    "leukemia": ("myeloid", "lymphoid_b", "lymphoid_t", "lineage_unspecified"),
+    "skin": ("melanoma", "keratinocyte", "other"),
+    "other_hematopoietic": ("mds", "mpn", "mastocytosis", "histiocytic", "other"),
+    "site_unspecified": ("generic", "histology", "progression", "complication", "second_primary"),
+}
+QUALIFIERS = ("recurrent", "refractory", "stage", "metastatic", "in_remission", "transformation", "in_situ",
+              "progression")
+COLUMNS = ("term", "neoplasm", "malignancy", "category", "subgroup", "qualifiers", "decided_by")
+KINDS = ("term", "malignancy", "qualifier", "word", "lookalike")
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: str
+    kind: str
+    pattern: str
+    needs_word: bool
+    neoplasm: bool | None
+    malignancy: str | None
+    category: str | None
+    subgroup: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    term: str
+    neoplasm: bool
+    malignancy: str | None
+    category: str | None
+    subgroup: str | None
+    qualifiers: str  # ';'-separated, in QUALIFIERS order; stage as 'stage=IV'
+    decided_by: str  # 'rule:<name>', 'override:<term>' or 'no_rule'
+    looks_like: bool = False  # not a neoplasm, but contains a neoplasm-looking stem (faers vocab audit lists it)
+
+    def row(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k in COLUMNS}
+
+
+# --- normalisation ----------------------------------------------------------------------------------------
+
+# American -> British (MedDRA's spelling), applied to the lower-cased, de-accented text
+_SPELLINGS = [
+    (re.compile(r"(leuk|an|cyth|globulin|myel|lipid|calc|kal|natr|glyc|uric|ox|vol|ur)emi"), r"\1aemi"),
+    (re.compile(r"\btumor"), "tumour"),
+    (re.compile(r"\besophag"), "oesophag"),
+    (re.compile(r"\bhem(?=at|ang|og|oph|orr|oly|oglob|ang)"), "haem"),
+    (re.compile(r"(?<=[a-z])hem(?=at|ang)"), "haem"),  # cephalhematoma, lymphohematopoietic
+    (re.compile(r"\bedem"), "oedem"),
+    (re.compile(r"(?<=[a-z])edema\b"), "oedema"),
+    (re.compile(r"\bestrogen"), "oestrogen"),
+    (re.compile(r"\bnev(us|i|oid)\b"), r"naev\1"),
+    (re.compile(r"\bgynecolog"), "gynaecolog"),
+    (re.compile(r"\bpediatric"), "paediatric"),
+    (re.compile(r"\bcec(um|al)\b"), r"caec\1"),
+    (re.compile(r"\bpheochromocytoma"), "phaeochromocytoma"),
+    (re.compile(r"\bseborrheic"), "seborrhoeic"),
+    (re.compile(r"\bsmoldering"), "smouldering"),
+    (re.compile(r"\blymphedema"), "lymphoedema"),
+    (re.compile(r"\bcenter\b"), "centre"),
+    (re.compile(r"\bmetastasized\b"), "metastasised"),
+    (re.compile(r"\bembolization\b"), "embolisation"),
+    (re.compile(r"\bhematolog"), "haematolog"),
+    (re.compile(r"\bhemophagocytic"), "haemophagocytic"),
+    (re.compile(r"\bfetal"), "foetal"),
+]
+_APOSTROPHE = re.compile(r"['’`´]")
+_PUNCT = re.compile(r"[^a-z0-9/+ ]+")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 20)
+def normalise(term: str | None) -> str:
+    """The matching key: 'Non-Hodgkin’s Lymphoma ' -> 'non hodgkins lymphoma'; 'Leukemia' -> 'leukaemia'."""
+    if term is None:
+        return ""
+    text = unicodedata.normalize("NFKD", term)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = _APOSTROPHE.sub("", text)
+    text = _PUNCT.sub(" ", text)
+    text = _SPACE.sub(" ", text).strip()
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# --- rules ------------------------------------------------------------------------------------------------
+
+
+def _vocab_path(name: str) -> str:
+    from faers.vocab.tables import vocab_dir
+
+    return str(vocab_dir() / name)
+
+
+def _flag(value: str, where: str) -> bool | None:
+    value = value.strip().lower()
+    if value in ("", "none"):
+        return None
+    if value in ("true", "false"):
+        return value == "true"
+    raise ConfigError(f"{where}: neoplasm must be true or false, not {value!r}")
+
+
+def _check(category: str | None, subgroup: str | None, malignancy: str | None, where: str) -> None:
+    if category and category not in CATEGORIES:
+        raise ConfigError(f"{where}: unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+    if subgroup and category in SUBGROUPS and subgroup not in SUBGROUPS[category]:
+        raise ConfigError(f"{where}: unknown subgroup {subgroup!r} of {category}; use one of {', '.join(SUBGROUPS[category])}")
+    if malignancy and malignancy not in MALIGNANCIES:
+        raise ConfigError(f"{where}: malignancy must be one of {', '.join(MALIGNANCIES)}, not {malignancy!r}")
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    """neoplasm_rules.csv in file order; a bad pattern or name is an error naming the line."""
+    path = _vocab_path("neoplasm_rules.csv")
+    out = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for line, r in enumerate(csv.DictReader(f), start=2):
+            where = f"{path} line {line} (rule {r.get('rule')!r})"
+            if r["kind"] not in KINDS:
+                raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, not {r['kind']!r}")
+            try:
+                re.compile(r["pattern"])
+            except re.error as exc:
+                raise ConfigError(f"{where}: bad pattern: {exc}") from exc
+            _check(r["category"] or None, r["subgroup"] or None, r["malignancy"] or None, where)
+            out.append(Rule(r["rule"], r["kind"], r["pattern"], r["needs_word"] == "true",
+                            _flag(r["neoplasm"], where), r["malignancy"] or None, r["category"] or None,
+                            r["subgroup"] or None, r["note"]))
+    return tuple(out)
+
+
+@cache
+def overrides() -> dict[str, dict]:
+    """neoplasm_overrides.csv by normalised term."""
+    path = _vocab_path("neoplasm_overrides.csv")
+    out: dict[str, dict] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for line, r in enumerate(csv.DictReader(f), start=2):
+            where = f"{path} line {line} ({r['term']!r})"
+            neoplasm = _flag(r["neoplasm"], where)
+            if neoplasm is None:
+                raise ConfigError(f"{where}: neoplasm must be true or false")
+            _check(r["category"] or None, r["subgroup"] or None, r["malignancy"] or None, where)
+            if neoplasm and not (r["category"] and r["malignancy"]):
+                raise ConfigError(f"{where}: a neoplasm override needs a category and a malignancy")
+            out[normalise(r["term"])] = {"term": r["term"], "neoplasm": neoplasm, "malignancy": r["malignancy"] or None,
+                                         "category": r["category"] or None, "subgroup": r["subgroup"] or None}
+    return out
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    term: re.Pattern
+    term_rules: tuple[Rule, ...]
+    malignancy: re.Pattern
+    malignancy_rules: tuple[Rule, ...]
+    qualifiers: tuple[tuple[str, re.Pattern], ...]
+    lookalike: re.Pattern
+
+
+def _ordered(patterns: list[str]) -> re.Pattern:
+    """One regex trying each pattern in order at the start of the string: group r<i> is the first that matches
+    anywhere. (Python's engine takes alternatives left to right, so rule order is kept.)"""
+    alternatives = "|".join(f"(?P<r{i}>{p})" for i, p in enumerate(patterns))
+    return re.compile(f"^(?:{alternatives})")
+
+
+@cache
+def compiled() -> _Compiled:
+    all_rules = rules()
+    word = next((r.pattern for r in all_rules if r.kind == "word"), None)
+    term_rules = tuple(r for r in all_rules if r.kind == "term")
+    term_patterns = [(f"(?=.*?(?:{word}))" if r.needs_word and word else "") + f"(?=.*?(?:{r.pattern}))"
+                     for r in term_rules]
+    malignancy_rules = tuple(r for r in all_rules if r.kind == "malignancy")
+    lookalike = "|".join(f"(?:{r.pattern})" for r in all_rules if r.kind == "lookalike") or "(?!)"
+    return _Compiled(
+        term=_ordered(term_patterns), term_rules=term_rules,
+        malignancy=_ordered([f"(?=.*?(?:{r.pattern}))" for r in malignancy_rules]), malignancy_rules=malignancy_rules,
+        qualifiers=tuple((r.rule, re.compile(r.pattern)) for r in all_rules if r.kind == "qualifier"),
+        lookalike=re.compile(lookalike),
+    )
+
+
+def _first(pattern: re.Pattern, key: str) -> int | None:
+    m = pattern.match(key)
+    if m is None:
+        return None
+    name = m.lastgroup
+    if name is None or not name.startswith("r"):  # an inner group closed last: find the outer one
+        name = next(k for k, v in m.groupdict().items() if v is not None)
+    return int(name[1:])
+
+
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def qualifiers_of(key: str) -> str:
+    """The qualifiers a normalised term states, ';'-joined in QUALIFIERS order ('recurrent;stage=IV')."""
+    c = compiled()
+    found = []
+    for name, pattern in c.qualifiers:
+        m = pattern.search(key)
+        if m is None:
+            continue
+        if name == "stage":
+            groups = m.groupdict()
+            value = groups.get("value") or groups.get("value2") or ""
+            found.append(f"stage={value.upper()}{(groups.get('sub') or '').upper()}")
+        else:
+            found.append(name)
+    return ";".join(found)
+
+
+@lru_cache(maxsize=1 << 20)
+def _classify_key(key: str) -> tuple:
+    c = compiled()
+    looks_like = bool(c.lookalike.search(key))
+    override = overrides().get(key)
+    if override is not None:
+        decided = f"override:{override['term']}"
+        if not override["neoplasm"]:
+            return (False, None, None, None, "", decided, looks_like)
+        return (True, override["malignancy"], override["category"], override["subgroup"], qualifiers_of(key),
+                decided, False)
+    i = _first(c.term, key)
+    if i is None:
+        return (False, None, None, None, "", "no_rule", looks_like)
+    rule = c.term_rules[i]
+    if not rule.neoplasm:
+        return (False, None, None, None, "", f"rule:{rule.rule}", looks_like)
+    malignancy = rule.malignancy
+    if malignancy is None:
+        j = _first(c.malignancy, key)
+        malignancy = c.malignancy_rules[j].malignancy if j is not None else "unspecified"
+    return (True, malignancy, rule.category, rule.subgroup, qualifiers_of(key), f"rule:{rule.rule}", False)
+
+
+def classify(term: str) -> Classification:
+    """Classify one term string (PT, LLT or an old spelling)."""
+    return Classification(term, *_classify_key(normalise(term)))
+
+
+def classify_many(terms) -> pl.DataFrame:
+    """One row per input term, in input order (COLUMNS + looks_like); each distinct normalised term is
+    classified once."""
+    terms = list(terms)
+    keys = [normalise(t) for t in terms]
+    decided = {k: _classify_key(k) for k in dict.fromkeys(keys)}
+    rows = [(t, *decided[k]) for t, k in zip(terms, keys, strict=True)]
+    schema = {"term": pl.String, "neoplasm": pl.Boolean, "malignancy": pl.String, "category": pl.String,
+              "subgroup": pl.String, "qualifiers": pl.String, "decided_by": pl.String, "looks_like": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def clear_caches() -> None:
+    """Forget compiled rules and results (after editing the CSVs in a running process, e.g. in tests)."""
+    for f in (rules, overrides, compiled, _classify_key, normalise, treated_diseases):
+        f.cache_clear()
+
+
+def read_terms(path) -> list[str]:
+    """Terms from a text file, one per line (blank lines skipped; UTF-8, else Latin-1 as FAERS ships)."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read terms file {path}: {exc.strerror or exc}; give a text file with one term per line") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def format_rows(df: pl.DataFrame, fmt: str) -> str:
+    """csv or json text of a classification or audit frame (the CLI's plain renderer for scripts)."""
+    import json
+
+    if fmt == "csv":  # no qualifiers: an empty field, not ""
+        return df.with_columns(pl.col("qualifiers").replace("", None)).write_csv()
+    if fmt == "json":
+        return json.dumps(df.to_dicts(), indent=1, ensure_ascii=False) + "\n"
+    raise ConfigError(f"unknown format {fmt!r}: use csv, table or json")
+
+
+def database_terms(con) -> pl.DataFrame:
+    """Every distinct reaction and indication term of the database: pt_key (lower(trim)), one spelling as seen.
+    Reads every report version (reac_all / indi_all) where the loader has them, else the reactions / indications
+    views."""
+    from faers.vocab.tables import _relations
+
+    present = _relations(con)
+    reactions = ("reac_all", "pt") if "reac_all" in present else ("reactions", "pt")
+    indications = ("indi_all", "indi_pt") if "indi_all" in present else ("indications", "indi_pt")
+    parts = " union all ".join(
+        f"select lower(trim({column})) as pt_key, trim({column}) as pt from {table} where {column} is not null"
+        for table, column in (reactions, indications))
+    rows = con.execute(f"select pt_key, min(pt) from ({parts}) where pt_key <> '' group by pt_key").fetchall()
+    return pl.DataFrame(rows, schema={"pt_key": pl.String, "pt": pl.String}, orient="row")
+
+
+def install_terms(con) -> int:
+    """Classify the database's distinct terms once and store them as vocab_neoplasm_terms (sql/vocab_neoplasm_terms.sql).
+    Returns the number of terms."""
+    import tempfile
+    from pathlib import Path
+
+    from faers import sqlfiles
+
+    terms = database_terms(con)
+    classified = classify_many(terms["pt_key"].to_list()).drop("term")
+    frame = pl.concat([terms, classified], how="horizontal")
+    with tempfile.TemporaryDirectory(prefix="faers-neoplasm-") as tmp:
+        staged = Path(tmp) / "terms.csv"
+        frame.write_csv(staged)
+        sqlfiles.run(con, "vocab_neoplasm_terms", {"path": str(staged)})
+    return frame.height
+
+
+@cache
+def treated_diseases() -> tuple[dict, ...]:
+    """neoplasm_treated_diseases.csv: target, category, subgroup ('*' = any), family."""
+    with open(_vocab_path("neoplasm_treated_diseases.csv"), newline="", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+def treated_target(c: Classification) -> str | None:
+    """The CAR T target whose products treat the classified disease (CD19, BCMA), or None."""
+    for row in treated_diseases():
+        if c.category == row["category"] and row["subgroup"] in ("*", c.subgroup):
+            return row["target"]
+    return None
+
+
+def audit(con, car_t_only: bool = False) -> pl.DataFrame:
+    """Every distinct reaction term of the loaded database classified as a neoplasm or rejected as a look-alike,
+    with the deciding rule and report counts (all reports, CAR T reports); needs vocab.install(con) first.
+    Columns: pt, neoplasm, malignancy, category, subgroup, qualifiers, decided_by, reports, car_t_reports."""
+    from faers import sqlfiles
+    from faers.vocab.tables import query_frame
+
+    return query_frame(con, sqlfiles.sql("vocab_neoplasm_audit"), {"car_t_only": car_t_only})
