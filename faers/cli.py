@@ -401,8 +401,9 @@ def status_cmd(
     if fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
         return
-    compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
-               "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
+    # Short headers, so the whole line accounting (read = loaded + repaired + rejected) fits 80 columns.
+    compact = {"quarter": "quarter", "rows_read": "read", "rows_loaded": "loaded", "rows_repaired": "repaired",
+               "rows_rejected": "rejected", "deleted_caseids": "deleted", "reports_kept": "reports"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
