@@ -671,7 +671,8 @@ def vocab_audit(
     from faers.vocab import neoplasms
 
     _check_format(fmt)
-    df = neoplasms.audit(_vocabulary_database(ctx), car_t_only=car_t)
+    with _vocabulary_database(ctx) as db:
+        df = neoplasms.audit(db.con, car_t_only=car_t)
     _emit_rows(df, fmt, "neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""))
 
 
