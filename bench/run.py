@@ -170,6 +170,7 @@ def main(argv: list[str]) -> int:
         results["refresh"] = {"config": config, **bench_refresh(d, work, results.get("load"))}
     if "stats" in chosen:
         results["stats"] = _optional("bench.stats", "bench_stats")
+        results["neoplasms"] = _optional("bench.neoplasms", "bench_neoplasms")  # issue 11: classifier speed
     if "study" in chosen:
         results["study"] = _optional("bench.study", "bench_study", work / "history" / "faers.duckdb")
     results["duplicates"] = _optional("bench.duplicates", "bench_duplicates", chosen, results.get("duplicates"))

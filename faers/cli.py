@@ -618,50 +618,65 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
     print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
-def _check_format(fmt: str) -> None:
-    from faers.errors import ConfigError
-
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
-
-
-def _emit_rows(df, fmt: str, title: str) -> None:
-    """Print rows as a table (terminal) or as csv / json for scripts."""
-    from faers.vocab import neoplasms
-
-    if fmt == "table":
-        print_table(df, title=title)
-    else:
-        sys.stdout.write(neoplasms.format_rows(df, fmt))
-
-
 @vocab_app.command("classify")
 def vocab_classify(
+    ctx: typer.Context,
     terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    meddra_paths: Annotated[str, typer.Option(
+        "--meddra-paths", help="With a MedDRA release in the database: primary (the PT's primary SOC path) or all.",
+        callback=_one_of("MedDRA paths", lambda: ("primary", "all")))] = "primary",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
 
-    One output row per input term, in input order (arguments first, then --file). No database is needed.
+    One output row per input term, in input order (arguments first, then --file). No database is needed; when
+    the database holds a licensed MedDRA release (faers meddra load), MedDRA's PT, HLGT and category are shown
+    beside the rules' and the agreement is printed on stderr.
 
     Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
     """
     from faers.errors import ConfigError
     from faers.vocab import neoplasms
 
-    _check_format(fmt)
     given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
     if not given:
         raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
-    _emit_rows(neoplasms.classify_many(given).select(neoplasms.COLUMNS), fmt, "neoplasm classification")
+    table = neoplasms.classify_many(given).select(neoplasms.COLUMNS)
+    release = _meddra_connection(settings(ctx).db_path)
+    if release is not None:
+        with contextlib.closing(release):
+            table, figure = neoplasms.with_meddra(release, table, all_paths=meddra_paths == "all")
+        agreement = "n/a" if figure["agreement"] is None else f"{100 * figure['agreement']:.1f} %"
+        err.print(f"agreement with MedDRA ({meddra_paths} paths): {figure['agree']} of {figure['known']} terms the "
+                  f"release knows ({agreement}); {table.height - figure['known']} not in the release", highlight=False)
+    print_table(table, title="neoplasm classification", fmt=fmt, max_rows=max_rows)
+
+
+def _meddra_connection(db_path: Path):
+    """A read-only connection to the database when it exists and holds a MedDRA release, else None (classify
+    stays offline and database-free)."""
+    if not db_path.exists():
+        return None
+    from faers.database import Database
+
+    db = Database(db_path)
+    try:
+        if "meddra_pt" in db.table_names():
+            return db.con
+    except FaersError:  # busy or unreadable: classify without MedDRA
+        pass
+    db.close()
+    return None
 
 
 @vocab_app.command("audit")
 def vocab_audit(
     ctx: typer.Context,
     car_t: Annotated[bool, typer.Option("--car-t", help="Only terms seen in CAR T reports.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Every reaction term of the loaded database the neoplasm rules call a neoplasm or reject as a look-alike,
     with its classification, the deciding rule and report counts (all, CAR T): the worklist for checking the rules.
@@ -670,10 +685,10 @@ def vocab_audit(
     """
     from faers.vocab import neoplasms
 
-    _check_format(fmt)
     with _vocabulary_database(ctx) as db:
-        df = neoplasms.audit(db.con, car_t_only=car_t)
-    _emit_rows(df, fmt, "neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""))
+        table = neoplasms.audit(db.con, car_t_only=car_t)
+    print_table(table, title="neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""), fmt=fmt,
+                max_rows=max_rows)
 
 
 @meddra_app.command("load")

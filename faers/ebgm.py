@@ -14,6 +14,7 @@ so negLL values are comparable with openEBGM's (4162.4557 on its ``caers`` data)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -475,21 +476,35 @@ def fit_prior(n, e, *, starts=DEFAULT_STARTS, squash_data: bool | None = None,
             fit.flat = [_flat_direction(fit, name, points, n, e, distinct) for name in fit.at_bounds]
         fit.note = "; ".join(d["summary"] for d in fit.flat)
         # flat is harmless where it does not move what the analyst reads: the strongest signals' EBGM
-        problems = [d["summary"] for d in fit.flat if d["top_signals_max_relative_change"] > FLAT_EBGM_TOLERANCE]
+        problems = [f"the likelihood is flat along {d['parameter']} (on its {d['bound']} bound {d['value']:.3g}) and "
+                    f"the EBGM of the strongest signals moves by up to {100 * d['top_signals_max_relative_change']:.2g} "
+                    f"% along it" for d in fit.flat if d["top_signals_max_relative_change"] > FLAT_EBGM_TOLERANCE]
     if problems:
         fit.identifiable = False
         fit.note = "; ".join(problems)
         if fallback is not None:
             fit = _with_fallback(fit, fallback, points, n_pos, e_pos, squash_data)
-            log.warning(fit.summary())
             warnings.warn(fit.summary(), PriorNotIdentifiableWarning, stacklevel=2)
         else:
             message = (f"EBGM prior fit: {fit.note}; keeping the best {best.neg_log_lik:.6f} at theta "
                        f"{best.theta}. Check the fit or give --prior.")
-            log.warning(message)
             warnings.warn(message, PriorDisagreementWarning, stacklevel=2)
     fit.seconds = time.perf_counter() - started
     return fit
+
+
+@contextlib.contextmanager
+def prior_warnings_logged():
+    """Inside: the fit's PriorDisagreementWarning / PriorNotIdentifiableWarning become one log line each
+    (WARNING), for commands that report the fit themselves; other warnings pass on unchanged."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PriorDisagreementWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, PriorDisagreementWarning):
+            log.warning(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _one_blas_thread():

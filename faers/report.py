@@ -181,11 +181,15 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
                           "is kept. Reports are counted as distinct deduplicated reports."),
         ("Drug roles", f"A report is a CAR T report when it names a product with role {roles} "
                        f"(`--roles {params['roles']}`). A report counts once per product it names."),
-        ("Event groups", "Second primary malignancies (SPM) and the study categories are curated MedDRA PT "
-                         "lists (leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell "
-                         "NHL + T-cell LGL = T-cell malignancy, plasma cell, other solid); the treated disease "
-                         "(B-cell lymphomas, B-ALL, myeloma for BCMA products) and progression/relapse terms "
-                         "are excluded."),
+        ("Event groups", "Reaction terms (PTs, LLTs, old spellings) are classified by versioned rules "
+                         "(faers/data/vocab/neoplasm_rules.csv; MedDRA's primary SOC path when a licensed release is "
+                         "loaded) into neoplasm / malignancy / category. A report is an SPM report when a malignant "
+                         "neoplasm term is not excluded for it: the treated disease of its CAR T target or indication "
+                         "(B-cell lymphomas, B-ALL, CLL after CD19; plasma cell neoplasms after BCMA), a relapse of a "
+                         "disease CAR T treats, metastases, complications, unnamed progression, benign or "
+                         "unspecified-malignancy and unnamed-type terms (funnel.csv counts each). Categories: "
+                         "leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell malignancy "
+                         "(T-cell NHL + T-cell leukaemias; T-LGL apart), plasma cell, other solid."),
         ("Comparator", f"`{params['comparator']}`: " + {
             "indication": "reports naming no CAR T product whose indications fall in the product's approved "
                           "indication groups (the paper's choice).",

@@ -44,16 +44,12 @@ def database_prior(st, roles: str, *, squash_above: int = SQUASH_ABOVE_POINTS):
     (as openEBGM / FDA fit it), E unstratified like the rows it is applied to. Squashes the data when more
     than `squash_above` distinct points remain; the fit then carries negLL on the squashed data and on all
     pairs (neg_log_lik_full) so the cost of squashing is visible."""
-    import warnings
-
     from faers import ebgm
 
     pairs = database_pair_counts(st, roles)
     n, e = pairs["a"].to_numpy(), pairs["expected"].to_numpy()
     points = len(ebgm.compress(*ebgm._positive_counts(n, e))[0]) if len(n) else 0
-    with warnings.catch_warnings():
-        # a disagreement is recorded in the fit (starts_agree) and logged; callers report it
-        warnings.simplefilter("ignore", ebgm.PriorDisagreementWarning)
+    with ebgm.prior_warnings_logged():  # a prior the database cannot identify: one line, and the record says it
         return ebgm.fit_prior(n, e, squash_data=points > squash_above)
 
 
@@ -98,7 +94,8 @@ def measures(table: pl.DataFrame, prior=None):
     from faers import ebgm
 
     try:
-        return stats.disproportionality(table, prior=prior)
+        with ebgm.prior_warnings_logged():
+            return stats.disproportionality(table, prior=prior)
     except ebgm.PriorFitError:
         if prior is not None:
             raise

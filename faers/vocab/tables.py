@@ -43,6 +43,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
                "vocab_neoplasm_event_groups"),
     Vocabulary("neoplasm_treated_diseases", "neoplasm_treated_diseases.csv", ("target", "category", "subgroup"),
                "vocab_neoplasm_treated_diseases"),
+    Vocabulary("neoplasm_meddra_hlgts", "neoplasm_meddra_hlgts.csv", ("hlgt_pattern",), None),
 )
 
 # Views in dependency order; each is one file sql/vocab_<view>.sql.
