@@ -49,10 +49,10 @@ def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
                     f"single-quarter load (item 1); CPU {_s(ref['cpu_s'])}",
                     (f"{ratio:.2f}× (CPU {cpu_ratio:.2f}×)" if cpu_ratio else f"{ratio:.2f}×") if ratio else "", "≤ 1.5×",
                     _met(ratio is not None and ratio <= 1.5)))
-    for key in ("stats", "study"):
+    for key in ("stats", "study", "duplicates"):
         section = results.get(key) or {}
         if "skipped" in section:
-            out.append((f"{'4' if key == 'stats' else '5'}. {key}", "not run", section["skipped"], "", "", ""))
+            out.append((f"{ {'stats': '4', 'study': '5'}.get(key, '6')}. {key}", "not run", section["skipped"], "", "", ""))
         for row in section.get("rows", []):
             out.append(tuple(row))
     return out

@@ -1,6 +1,6 @@
 """`make bench`: load / history / refresh / stats / study benchmarks; writes bench/results.json and results.md.
 
-Usage: python -m bench.run [section ...]   (sections: load history refresh stats study; default all)
+Usage: python -m bench.run [section ...]   (sections: load history refresh stats study duplicates; default all)
 Environment: BENCH_FAERS_SRC (another checkout of faers to measure, e.g. before a change), BENCH_SCALE (reports per quarter as a share of 2025Q4's 385k, default 1.0), BENCH_QUARTERS
 (history quarters, default 8), BENCH_RUNS (repetitions, default 3). Sections not run keep their last figures.
 Every timing is a ratio against a baseline measured in the same run: our machines are shared and noisy.
@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "results.json"
 PYTHON = sys.executable
 FAERS = str(Path(sys.executable).with_name("faers"))
-SECTIONS = ("load", "history", "refresh", "stats", "study")
+SECTIONS = ("load", "history", "refresh", "stats", "study", "duplicates")
 LOADED_RE = re.compile(r"loaded (\d{4}Q[1-4]): ([\d,]+) rows in ([\d.]+) s")
 REAL_FAERS_ROWS = 330e6  # ~90 quarters of real FAERS, all seven tables
 
@@ -170,8 +170,10 @@ def main(argv: list[str]) -> int:
         results["refresh"] = {"config": config, **bench_refresh(d, work, results.get("load"))}
     if "stats" in chosen:
         results["stats"] = _optional("bench.stats", "bench_stats")
+        results["neoplasms"] = _optional("bench.neoplasms", "bench_neoplasms")  # issue 11: classifier speed
     if "study" in chosen:
         results["study"] = _optional("bench.study", "bench_study", work / "history" / "faers.duckdb")
+    results["duplicates"] = _optional("bench.duplicates", "bench_duplicates", chosen, results.get("duplicates"))
     RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
     (HERE / "results.md").write_text(report.markdown(results))
     say(f"wrote {RESULTS_JSON} and {HERE / 'results.md'}")

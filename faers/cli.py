@@ -87,7 +87,8 @@ def _comparators():
 # Shared option types, defined once.
 FromQuarter = Annotated[str | None, typer.Option("--from", help="First quarter, e.g. 2017Q4.")]
 ToQuarter = Annotated[str | None, typer.Option("--to", help="Last quarter, e.g. 2023Q4.")]
-DEDUP_HELP = "latest_version (one report per case, the default) or none (every report version)"
+DEDUP_HELP = ("latest_version (one report per case, the default), latest_version+duplicates (one per patient: "
+              "run `faers duplicates` first) or none (every report version)")
 DedupOption = Annotated[str | None, typer.Option("--dedup", help=f"Dedup rule: {DEDUP_HELP}.",
                                                  callback=_one_of("dedup rule", _dedup_rules))]
 DedupArgument = Annotated[str, typer.Argument(help=f"Dedup rule: {DEDUP_HELP}.",
@@ -357,6 +358,9 @@ def refresh_cmd(
     start: FromQuarter = None,
     end: ToQuarter = None,
     dedup_rule: DedupOption = None,
+    find_duplicates: Annotated[bool | None, typer.Option(
+        "--duplicates/--no-duplicates",
+        help="Run the cross-report duplicate search (default: only if the database already uses it and a quarter was loaded).")] = None,
 ) -> None:
     """Download missing quarters, load new or re-published ones, apply FDA's deleted cases and dedup.
 
@@ -368,7 +372,7 @@ def refresh_cmd(
     s = settings(ctx)
     with _download_progress() as progress:
         result = pipeline.refresh(s, parse_optional(start), parse_optional(end), rule=dedup_rule,
-                                  download_progress=progress, say=_progress_printer())
+                                  download_progress=progress, say=_progress_printer(), duplicates=find_duplicates)
     fetched = sum(o.status == "downloaded" for o in result.downloads)
     loaded = sum(r.status == "loaded" for r in result.loads)
     out.print(f"{fetched} quarter(s) downloaded, {loaded} loaded, {len(result.loads) - loaded} unchanged; "
@@ -497,6 +501,28 @@ def dedup_cmd(
     out.print(f"dedup rule {rule}: {kept:,} reports")
 
 
+@app.command("duplicates")
+def duplicates_cmd(
+    ctx: typer.Context,
+    method: Annotated[str, typer.Option("--method", help="splink (Fellegi-Sunter, default), em (the same model, faers' own EM) or exact (AEOLUS rule).")] = "splink",
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs to be a duplicate.")] = 0.95,
+) -> None:
+    """Find cross-report duplicates (one patient under several caseids) and write duplicate_pairs/_groups.
+
+    `faers dedup latest_version+duplicates` then counts each group once. Example: faers duplicates --threshold 0.95
+    """
+    from faers import duplicates
+    from faers.database import Database
+
+    with Database(settings(ctx)).writer() as db:
+        result = duplicates.find(db.con, method, threshold, say=_progress_printer())
+        db.con.execute("CHECKPOINT")
+    out.print(f"{result.reports:,} reports compared in {result.candidate_pairs:,} candidate pairs ({result.method}); "
+              f"{result.pairs:,} pairs at p >= {result.threshold}, {result.groups:,} groups of "
+              f"{result.reports_in_groups:,} reports: {result.duplicates_removed:,} duplicates "
+              f"({result.seconds['total']:.1f} s)", highlight=False, soft_wrap=True)
+
+
 
 # --- statistics commands (issue 4) ---------------------------------------------------------------
 
@@ -594,29 +620,75 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
 
 @vocab_app.command("classify")
 def vocab_classify(
+    ctx: typer.Context,
     terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    meddra_paths: Annotated[str, typer.Option(
+        "--meddra-paths", help="With a MedDRA release in the database: primary (the PT's primary SOC path) or all.",
+        callback=_one_of("MedDRA paths", lambda: ("primary", "all")))] = "primary",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
 
-    One output row per input term, in input order (arguments first, then --file). No database is needed.
+    One output row per input term, in input order (arguments first, then --file). No database is needed; when
+    the database holds a licensed MedDRA release (faers meddra load), MedDRA's PT, HLGT and category are shown
+    beside the rules' and the agreement is printed on stderr.
 
     Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
     """
     from faers.errors import ConfigError
     from faers.vocab import neoplasms
 
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
     given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
     if not given:
         raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
-    df = neoplasms.classify_many(given)
-    if fmt == "table":
-        print_table(df.select(neoplasms.COLUMNS), title="neoplasm classification")
-    else:
-        sys.stdout.write(neoplasms.format_rows(df, fmt))
+    table = neoplasms.classify_many(given).select(neoplasms.COLUMNS)
+    release = _meddra_connection(settings(ctx).db_path)
+    if release is not None:
+        with contextlib.closing(release):
+            table, figure = neoplasms.with_meddra(release, table, all_paths=meddra_paths == "all")
+        agreement = "n/a" if figure["agreement"] is None else f"{100 * figure['agreement']:.1f} %"
+        err.print(f"agreement with MedDRA ({meddra_paths} paths): {figure['agree']} of {figure['known']} terms the "
+                  f"release knows ({agreement}); {table.height - figure['known']} not in the release", highlight=False)
+    print_table(table, title="neoplasm classification", fmt=fmt, max_rows=max_rows)
+
+
+def _meddra_connection(db_path: Path):
+    """A read-only connection to the database when it exists and holds a MedDRA release, else None (classify
+    stays offline and database-free)."""
+    if not db_path.exists():
+        return None
+    from faers.database import Database
+
+    db = Database(db_path)
+    try:
+        if "meddra_pt" in db.table_names():
+            return db.con
+    except FaersError:  # busy or unreadable: classify without MedDRA
+        pass
+    db.close()
+    return None
+
+
+@vocab_app.command("audit")
+def vocab_audit(
+    ctx: typer.Context,
+    car_t: Annotated[bool, typer.Option("--car-t", help="Only terms seen in CAR T reports.")] = False,
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
+) -> None:
+    """Every reaction term of the loaded database the neoplasm rules call a neoplasm or reject as a look-alike,
+    with its classification, the deciding rule and report counts (all, CAR T): the worklist for checking the rules.
+
+    Example: faers vocab audit --car-t --format csv > neoplasm_audit.csv
+    """
+    from faers.vocab import neoplasms
+
+    with _vocabulary_database(ctx) as db:
+        table = neoplasms.audit(db.con, car_t_only=car_t)
+    print_table(table, title="neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""), fmt=fmt,
+                max_rows=max_rows)
 
 
 @meddra_app.command("load")
@@ -747,7 +819,7 @@ def exit_code(exc: BaseException) -> int:
     """The one place an error becomes a message on stderr and an exit code: usage errors (a bad flag, value or
     choice) 2, data and database errors 1, database busy 75 (EX_TEMPFAIL: try again later), interrupted 130."""
     if isinstance(exc, FaersError):
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)  # one line, greppable in logs
+        _print_error(str(exc))
         return exc.exit_code
     if isinstance(exc, Exit):
         return exc.exit_code
@@ -760,9 +832,17 @@ def exit_code(exc: BaseException) -> int:
         return EXIT_INTERRUPTED
     duckdb = sys.modules.get("duckdb")  # only loaded by the commands that use it
     if duckdb is not None and isinstance(exc, duckdb.Error):
-        err.print(f"[bold red]error:[/] the database refused the operation: {exc}", highlight=False, soft_wrap=True)
+        _print_error(f"the database refused the operation: {exc}")
         return EXIT_DATA
     raise exc
+
+
+def _print_error(message: str) -> None:
+    """One line, greppable in logs. The message is shown as written: it quotes file contents and SQL, where
+    '[...]' is not rich markup and ':x:' (a /etc/passwd line) is not an emoji."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False)
 
 
 def main(argv: list[str] | None = None) -> int:

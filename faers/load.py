@@ -41,11 +41,14 @@ from faers.paths import Settings, data_dir
 from faers.quarters import Quarter
 
 DEDUP_RULES = {
-    # name -> SQL file building table `case_selected(primaryid, quarter)`
-    "latest_version": "core_case_latest",
-    "none": "core_case_all_versions",
+    # name -> SQL files run in order, building table `case_selected(primaryid, quarter, caseid)`
+    "latest_version": ("core_case_latest",),
+    "none": ("core_case_all_versions",),
+    # then one report per cross-report duplicate group (faers/duplicates.py, `faers duplicates`)
+    "latest_version+duplicates": ("core_case_latest", "core_case_distinct_patients"),
 }
 DEFAULT_DEDUP_RULE = "latest_version"
+DUPLICATE_TABLES = ("duplicate_pairs", "duplicate_groups", "duplicate_model")
 USER_VIEWS = ("cases", "drugs", "reactions", "outcomes", "indications", "therapies", "report_sources")
 BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")
 
@@ -95,7 +98,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {table}_all (quarter VARCHAR NOT NULL, era VARCHAR NOT NULL, {cols})")
     for name in BOOKKEEPING:
         sqlfiles.run(con, name)
-    sqlfiles.run(con, "macros")
+    sqlfiles.run(con, "core_macros")
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_countries'").fetchone()[0]:
         con.execute(
             "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
@@ -103,6 +106,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
     # Before any quarter is loaded, so `faers status` works on a database whose first refresh died before dedup.
     _ensure_case_selected(con)
+    # Empty until `faers duplicates` runs, so the rule latest_version+duplicates works (as latest_version) before.
+    for name in DUPLICATE_TABLES:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]:
+            sqlfiles.run(con, f"core_{name}")
 
 
 def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
@@ -111,10 +118,10 @@ def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the user-facing views, one named SQL file each."""
+    """(Re)create the user-facing views, one SQL file each: sql/out_<view>.sql."""
     _ensure_case_selected(con)
     for view in USER_VIEWS:
-        sqlfiles.run(con, view)
+        sqlfiles.run(con, f"out_{view}")
 
 
 def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -403,7 +410,8 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     if rule not in DEDUP_RULES:
         raise FaersError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
     with connection.transaction(con):
-        sqlfiles.run(con, DEDUP_RULES[rule])
+        for step in DEDUP_RULES[rule]:
+            sqlfiles.run(con, step)
         con.execute("DELETE FROM faers_settings WHERE key IN ('dedup_rule', 'dedup_pending')")
         con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
     return con.execute("SELECT count(*) FROM case_selected").fetchone()[0]

@@ -16,6 +16,7 @@ class RefreshResult:
     downloads: list  # download.DownloadOutcome
     loads: list  # load.QuarterResult
     checks: list = field(default_factory=list)  # checks.CheckResult, run on the database at the end
+    duplicates: object | None = None  # duplicates.DuplicatesResult when the duplicate search ran
 
     @property
     def failed_downloads(self) -> list:
@@ -31,9 +32,10 @@ def refresh(
     download_progress=None,
     say: Callable[[str], None] | None = None,
     session=None,
+    duplicates: bool | None = None,
 ) -> RefreshResult:
-    """Download what is missing, then load every verified quarter in range that is new or changed, then run
-    the data checks (sql/checks/) on the database.
+    """Download what is missing, then load every verified quarter in range that is new or changed, then (see
+    refresh_duplicates) the cross-report duplicate search, then run the data checks (sql/checks/).
 
     A quarter that fails to download is reported; the others are still loaded (a rerun resumes it).
     """
@@ -41,11 +43,34 @@ def refresh(
     just_hashed = {o.path: o.sha256 for o in outcomes if o.status != "failed" and o.path is not None}
     local = download.local_quarters(settings, verified=just_hashed)
     loads = load_and_map(settings, local, start=start, end=end, rule=rule, say=say)
+    changed = any(r.status == "loaded" for r in loads)
+    found = refresh_duplicates(settings, duplicates, changed=changed, say=say) if settings.db_path.is_file() else None
     checked = []
     if settings.db_path.is_file():
         with Database(settings) as db:
             checked = db.check()
-    return RefreshResult(outcomes, loads, checked)
+    return RefreshResult(outcomes, loads, checked, found)
+
+
+def refresh_duplicates(settings: Settings, wanted: bool | None, *, changed: bool, say=None):
+    """The duplicate search as a refresh step. wanted=True runs it, False skips it; None (the default) runs it
+    only when the database already uses it (rule latest_version+duplicates, or an earlier `faers duplicates`)
+    and a quarter was loaded — it rescans every case (about an hour on full FAERS), so a user who never asked
+    for it does not pay for it, and one who did keeps it current. It reuses the last run's method and threshold."""
+    from faers import duplicates
+
+    if wanted is False:
+        return None
+    with Database(settings).writer() as db:
+        previous = duplicates.last_run(db.con)
+        uses = previous is not None or load.current_dedup_rule(db.con) == duplicates.DEDUP_RULE
+        if wanted is None and not (uses and (changed or previous is None)):
+            return None
+        method = previous["method"] if previous else duplicates.DEFAULT_METHOD
+        threshold = previous["threshold"] if previous else duplicates.DEFAULT_THRESHOLD
+        result = duplicates.find(db.con, method, threshold, say=say)
+        db.con.execute("CHECKPOINT")
+        return result
 
 
 def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=None, say=None) -> list:

@@ -95,9 +95,9 @@ def _table(df: pl.DataFrame, max_rows: int, width: int) -> str:
 
 
 def _duckdb_box(df: pl.DataFrame, max_rows: int, width: int) -> str:
-    import duckdb
+    from faers import connection
 
-    con = duckdb.connect()
+    con = connection.open_memory()  # a scratch database: faers.connection is where every connection opens
     try:
         rel = con.from_arrow(df.to_arrow())
         buffer = io.StringIO()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import __version__, signals, study
+from faers import __version__, duplicates, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
@@ -56,6 +56,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         products_df = study.products(counts)
         categories_df = study.categories(counts)
         onset_rows, onset_df = study.time_to_onset(st)
+        funnel_df = study.funnel(st)
         timeline_df = study.timeline(st, comparator)
         rule = st.db_rule
         # counted before the sweep and published_vs_computed move the selection
@@ -73,6 +74,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
         published_df = study.published_vs_computed(st, main_tables, roles, comparator, tables_at)
         provenance = _provenance(st)
+        provenance["duplicates_model"] = duplicates.last_run(st.con)  # None until `faers duplicates` ran
     finally:
         st.close()
 
@@ -81,7 +83,7 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
     tables = {
         "summary.csv": summary_df, "products.csv": products_df, "categories.csv": categories_df,
         "signals.csv": signal_df, "published_vs_computed.csv": published_df, "sensitivity.csv": sensitivity_df,
-        "time_to_onset.csv": onset_df, "timeline.csv": timeline_df,
+        "time_to_onset.csv": onset_df, "timeline.csv": timeline_df, "funnel.csv": funnel_df,
     }
     for name, df in tables.items():
         _write_csv(df, directory / name)
@@ -110,10 +112,10 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
     summary = dict(summary_df.iter_rows())
     md = render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                         sensitivity_df, params, manifest)
+                         sensitivity_df, params, manifest, funnel_df)
     (directory / "report.md").write_text(md, encoding="utf-8")
     page = render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows,
-                       timeline_df, sensitivity_df, params, manifest)
+                       timeline_df, sensitivity_df, params, manifest, funnel_df)
     (directory / "report.html").write_text(page, encoding="utf-8")
     return ReportResult(directory, directory / "report.html", seconds, summary)
 
@@ -179,11 +181,15 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
                           "is kept. Reports are counted as distinct deduplicated reports."),
         ("Drug roles", f"A report is a CAR T report when it names a product with role {roles} "
                        f"(`--roles {params['roles']}`). A report counts once per product it names."),
-        ("Event groups", "Second primary malignancies (SPM) and the study categories are curated MedDRA PT "
-                         "lists (leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell "
-                         "NHL + T-cell LGL = T-cell malignancy, plasma cell, other solid); the treated disease "
-                         "(B-cell lymphomas, B-ALL, myeloma for BCMA products) and progression/relapse terms "
-                         "are excluded."),
+        ("Event groups", "Reaction terms (PTs, LLTs, old spellings) are classified by versioned rules "
+                         "(faers/data/vocab/neoplasm_rules.csv; MedDRA's primary SOC path when a licensed release is "
+                         "loaded) into neoplasm / malignancy / category. A report is an SPM report when a malignant "
+                         "neoplasm term is not excluded for it: the treated disease of its CAR T target or indication "
+                         "(B-cell lymphomas, B-ALL, CLL after CD19; plasma cell neoplasms after BCMA), a relapse of a "
+                         "disease CAR T treats, metastases, complications, unnamed progression, benign or "
+                         "unspecified-malignancy and unnamed-type terms (funnel.csv counts each). Categories: "
+                         "leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell malignancy "
+                         "(T-cell NHL + T-cell leukaemias; T-LGL apart), plasma cell, other solid."),
         ("Comparator", f"`{params['comparator']}`: " + {
             "indication": "reports naming no CAR T product whose indications fall in the product's approved "
                           "indication groups (the paper's choice).",
@@ -230,7 +236,7 @@ def _prior_text(record: dict) -> str:
 
 
 def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                    sensitivity_df, params, manifest) -> str:
+                    sensitivity_df, params, manifest, funnel_df=None) -> str:
     parts = ["# Second primary malignancies after CAR T-cell therapy in FAERS\n",
              f"{summary['spm_reports']} SPM reports among {summary['car_t_reports']} CAR T reports "
              f"({summary['spm_pct']} %), through {params['through']}, roles {params['roles']}, "
@@ -242,6 +248,8 @@ def render_markdown(summary, products_df, categories_df, signal_df, published_df
         pl.col("first_signal_quarter").first()) if timeline_df.height else pl.DataFrame()
     parts += [
         "## Summary\n", _md_table(pl.DataFrame({"metric": list(summary), "value": [str(v) for v in summary.values()]})),
+        "## From CAR T reports to SPM reports (funnel.csv)\n",
+        _md_table(funnel_wide(funnel_df)) if funnel_df is not None else "_(not computed)_\n",
         "## SPM reports by product\n", _md_table(products_df),
         "## SPM categories\n", _md_table(categories_df),
         f"## Disproportionality (comparator: {params['comparator']})\n", SIGNALS_SHOWN_NOTE + "\n",
@@ -286,6 +294,56 @@ def svg_bars(labels: list[str], values: list[float], title: str, unit: str = "",
         parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}">{_esc(_fmt(value))}{_esc(unit)}</text>')
     if axis:
         parts.append(f'<text x="{left}" y="{height - 6}" font-size="11">bar length: {_esc(axis)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def funnel_wide(funnel_df: pl.DataFrame) -> pl.DataFrame:
+    """funnel.csv as one row per step (removed steps named by reason) and one column per product."""
+    if funnel_df.is_empty():
+        return funnel_df
+    labelled = funnel_df.with_columns(
+        pl.when(pl.col("reason").is_null()).then(pl.col("step"))
+        .otherwise(pl.lit("removed: ") + pl.col("reason")).alias("step_label"))
+    wide = labelled.pivot(on="product", index=["step_order", "step_label"], values="reports", aggregate_function="first")
+    return wide.sort("step_order").drop("step_order").rename({"step_label": "step"})
+
+
+def svg_funnel(funnel_df: pl.DataFrame, title: str) -> str:
+    """The flow diagram (all CAR T products): boxes for CAR T reports -> with a neoplasm term -> SPM reports, and a
+    side box per exclusion reason with the reports it removed (reasons that removed none are left out)."""
+    rows = funnel_df.filter(pl.col("product") == "all_car_t") if funnel_df.height else funnel_df
+    if not rows.height:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="40"><text x="0" y="18">{_esc(title)}: no data</text></svg>'
+    get = {(r["step"], r["reason"]): r["reports"] for r in rows.iter_rows(named=True)}
+    removed = [(r["reason"], r["reports"]) for r in rows.filter(pl.col("step") == "removed").iter_rows(named=True)
+               if r["reports"]]
+    box_w, box_h, gap, side_x = 300, 44, 34, 420
+    main = [("CAR T reports", get[("car_t_reports", None)]), ("with any neoplasm term", get[("with_neoplasm_term", None)]),
+            ("SPM reports", get[("spm_reports", None)])]
+    side_rows = max(len(removed), 1)
+    height = max(40 + 3 * box_h + 2 * gap + 20, 40 + side_rows * 30 + 40)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{height}" role="img" aria-label="{_esc(title)}">',
+             f'<text x="0" y="18" font-weight="bold">{_esc(title)}</text>']
+    ys = [36 + i * (box_h + gap) for i in range(3)]
+    for (label, n), y in zip(main, ys, strict=True):
+        fill = "#dfe8f3" if label != "SPM reports" else "#f6dede"
+        parts.append(f'<rect x="20" y="{y}" width="{box_w}" height="{box_h}" rx="4" fill="{fill}" stroke="#3b6ea5"/>')
+        parts.append(f'<text x="{20 + box_w / 2}" y="{y + 18}" text-anchor="middle">{_esc(label)}</text>')
+        parts.append(f'<text x="{20 + box_w / 2}" y="{y + 36}" text-anchor="middle" font-weight="bold">{n:,}</text>')
+    for a, b in ((ys[0], ys[1]), (ys[1], ys[2])):
+        x = 20 + box_w / 2
+        parts.append(f'<line x1="{x}" y1="{a + box_h}" x2="{x}" y2="{b - 4}" stroke="#3b6ea5" stroke-width="2"/>')
+        parts.append(f'<polygon points="{x - 5},{b - 9} {x + 5},{b - 9} {x},{b - 1}" fill="#3b6ea5"/>')
+    mid = ys[1] + box_h + gap / 2
+    parts.append(f'<line x1="{20 + box_w / 2}" y1="{mid}" x2="{side_x - 8}" y2="{mid}" stroke="#999" stroke-dasharray="4 3"/>')
+    parts.append(f'<text x="{side_x}" y="{36 + 12}" font-size="12" font-weight="bold">removed (no neoplasm term counts), by first reason</text>')
+    for i, (reason, n) in enumerate(removed):
+        y = 36 + 22 + i * 30
+        parts.append(f'<rect x="{side_x}" y="{y}" width="{_W - side_x - 10}" height="24" rx="3" fill="#f3f3f3" stroke="#999"/>')
+        parts.append(f'<text x="{side_x + 8}" y="{y + 16}" font-size="12">{_esc(reason.replace("_", " "))}: {n:,}</text>')
+    if not removed:
+        parts.append(f'<text x="{side_x}" y="{36 + 36}" font-size="12">none</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -416,7 +474,7 @@ svg{font-family:inherit;display:block;margin:1em 0}.lead{font-size:1.15em}"""
 
 
 def render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows, timeline_df,
-                sensitivity_df, params, manifest) -> str:
+                sensitivity_df, params, manifest, funnel_df=None) -> str:
     shown = signals_shown(signal_df, params["comparator"])
     forest_rows = shown.filter(pl.col("event_group").is_in(["spm", "t_cell_malignancy", "leukemia"])).to_dicts()
     products_plot = products_df.filter(pl.col("car_t_reports") > 0)
@@ -431,6 +489,10 @@ def render_html(summary, products_df, categories_df, signal_df, published_df, on
         f'roles {_esc(params["roles"])}, comparator {_esc(params["comparator"])}. Published (Elsallab et al., Blood '
         "2024): 536 of 12,394 (4.3 %).</p>",
         f"<h2>Methods (READUS-PV)</h2><dl>{methods}</dl>",
+        "<h2>From CAR T reports to SPM reports</h2>",
+        svg_funnel(funnel_df, "Report flow: CAR T reports, neoplasm terms, exclusions, SPM (all CAR T products)")
+        if funnel_df is not None else "",
+        _html_table(funnel_wide(funnel_df)) if funnel_df is not None else "",
         "<h2>SPM reports by product</h2>",
         svg_bars(products_plot["product"].to_list(), products_plot["spm_share_pct"].to_list(), "Share of SPM reports by product", " %",
                  "share of all CAR T SPM reports (%)"),

@@ -120,12 +120,16 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
-    _ddl(con, LOADER_RULES[rule])  # creates memory.main.case_selected from the shadowed inputs
+    # The rule's steps build memory.main.case_selected from the shadowed inputs; a later step reads what the
+    # earlier one built, which the previous selection's temp shadow would hide, so that goes first.
+    con.execute("DROP TABLE IF EXISTS temp.main.case_selected")
+    for step in LOADER_RULES[rule]:
+        _ddl(con, step)
     _ddl(con, "study_case_selected")
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
-    for name in ("study_reports", "study_car_t_drugs", "study_event_groups", "study_indication_groups",
-                 "study_indication_population"):
+    for name in ("study_reports", "study_car_t_drugs", "study_report_neoplasm_terms", "study_event_groups",
+                 "study_indication_groups", "study_indication_population"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
 
@@ -135,7 +139,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
 # sensitivity sweep's selections then cost a join of small tables, not a pass of the database's drug,
 # reaction and indication lines with their string normalisation.
 VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "event_group_reactions",
-                   "indication_group": "indication_group_rows"}
+                   "indication_group": "indication_group_rows", "neoplasm_indication": "vocab_neoplasm_indication_rows"}
 
 
 def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
@@ -160,6 +164,30 @@ def expose(study: Study, roles: str) -> None:
 def signal_counts(study: Study, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
     """a, b, c, d per product (and all_car_t) x event group x comparator for the current selection/roles."""
     return study.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or study.through})
+
+
+# The exclusion reasons of report_neoplasm_terms in the order the funnel attributes a removed report to one of
+# them (the first reason any of its neoplasm terms was excluded for): the treated disease first, as in the paper.
+FUNNEL_REASONS = ("treated_disease_target", "treated_disease_indication", "treated_disease_progression",
+                  "progression_unspecified", "metastasis", "complication", "type_unspecified",
+                  "malignancy_unspecified", "benign")
+
+
+def funnel(study: Study) -> pl.DataFrame:
+    """The flow CAR T reports -> with a neoplasm term -> removed per exclusion reason -> SPM, per product and for
+    all_car_t (columns product, step_order, step, reason, reports; one row per step, zeros included)."""
+    df = study.query("study_funnel", {"reasons": list(FUNNEL_REASONS)})
+    order = {p: i for i, p in enumerate((ALL_CAR_T, *PRODUCTS))}
+    return (df.with_columns(pl.col("product").replace_strict(order, default=len(order)).alias("_o"))
+            .sort("_o", "product", "step_order").drop("_o"))
+
+
+def set_count_unspecified(study: Study, count: bool) -> None:
+    """Count neoplasm terms of unstated malignancy as SPMs (True) or exclude them (False, the default); the next
+    select() rebuilds the selection with it."""
+    study.con.execute("CREATE OR REPLACE TEMP TABLE vocab_neoplasm_settings AS SELECT CAST(? AS BOOLEAN) AS count_unspecified",
+                      [count]).fetchall()
+    study.rule = study.through = ""
 
 
 def car_t_count(study: Study) -> int:
@@ -398,9 +426,7 @@ def _computed_value(source_tables: dict, item: str, metric: str):
     t = source_tables
     if item == "all CAR T":
         value = t["summary"].get(metric)
-        if value is None and metric == "neoplasm_soc_reports":
-            return None, "needs MedDRA's SOC hierarchy: load a licensed MedDRA release (faers meddra load)"
-        return value, None
+        return value, (t.get("neoplasm_soc_note") if metric == "neoplasm_soc_reports" else None)
     if item in PRODUCTS:
         rows = t["products"].filter(pl.col("product") == item)
         return (rows[metric][0] if rows.height else None), None
@@ -468,13 +494,11 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
         "SELECT count(DISTINCT o.primaryid) FILTER (WHERE upper(o.outc_cod) = 'DE'), count(DISTINCT g.primaryid) "
         "FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
         "LEFT JOIN outcomes o USING (primaryid) WHERE g.event_group = ?", ["t_cell_malignancy"]).fetchall()[0]
-    neoplasm = study.con.execute(
-        "SELECT count(DISTINCT g.primaryid) FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
-        "WHERE g.event_group = ?", ["meddra_neoplasms"]).fetchall()[0][0]
+    neoplasm, neoplasm_note = neoplasm_reports(study)
     values = dict(summary_df.iter_rows())
     summ = {k: (float(v) if k in ("spm_pct",) else int(v)) for k, v in values.items()
             if k in ("car_t_reports", "spm_reports", "spm_pct") and v is not None}
-    summ["neoplasm_soc_reports"] = neoplasm or None
+    summ["neoplasm_soc_reports"] = neoplasm
     return {
         "rule": study.rule,
         "through": study.through,
@@ -486,4 +510,21 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
         "category_table": cats,
         "headline": headline(study, counts)[comparator],
         "t_cell_fatal_pct": _pct(fatal[0], fatal[1]),
+        "neoplasm_soc_note": neoplasm_note,
     }
+
+
+def neoplasm_reports(study: Study) -> tuple[int, str]:
+    """CAR T reports with any neoplasm term, before exclusions (the paper's 2,225 step), and how it was counted:
+    by MedDRA's neoplasm SOC when a licensed release is loaded (any PT of group meddra_neoplasms), else by the
+    neoplasm classifier (report_neoplasm_terms, neoplasm = true)."""
+    con = study.con
+    ((meddra_rows,),) = con.execute("SELECT count(*) FROM vocab_event_groups WHERE group_name = 'meddra_neoplasms'").fetchall()
+    if meddra_rows:
+        ((n,),) = con.execute(
+            "SELECT count(DISTINCT r.primaryid) FROM event_group_reactions r SEMI JOIN study_exposed x USING (primaryid) "
+            "JOIN vocab_event_groups g ON g.pt_key = r.pt_key WHERE g.group_name = 'meddra_neoplasms'").fetchall()
+        return n, "MedDRA neoplasm SOC (licensed release loaded), any path"
+    ((n,),) = con.execute("SELECT count(DISTINCT t.primaryid) FROM report_neoplasm_terms t SEMI JOIN study_exposed x "
+                          "USING (primaryid) WHERE t.neoplasm").fetchall()
+    return n, "neoplasm classifier (no MedDRA release loaded): reports with any term it calls a neoplasm"

@@ -1,30 +1,21 @@
--- vocab_event_groups: PTs of every event group (faers/data/vocab/event_groups.csv), with the composite groups of
--- event_group_unions.csv expanded (t_cell_malignancy, spm). base_group names the curated list a PT comes from.
+-- vocab_event_groups: the PTs of every event group, from the neoplasm classifier: each classified neoplasm term of
+-- the database (vocab_neoplasm_terms) in every group of vocab_neoplasm_event_groups its category / subgroup / rule
+-- matches. base_group is the classifier category, source the rule or override that decided. The hierarchy-defined
+-- MedDRA groups are inserted after this (vocab_event_groups_meddra.sql) when a licensed release is loaded.
 create or replace table vocab_event_groups as
-with recursive curated as (
-    select * from read_csv($groups_path, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')
+with terms as (
+    select * from vocab_neoplasm_terms where neoplasm
 ),
-unions as (
-    select * from read_csv($unions_path, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')
-),
--- every (composite group, base group) pair, following unions of unions (spm includes t_cell_malignancy)
-membership as (
-    select group_name as base_group, group_name from (select distinct group_name from curated)
-    union
-    select m.base_group, u.group_name
-    from membership m
-    join unions u on u.member_group = m.group_name
+mapping as (
+    select * from vocab_neoplasm_event_groups
 ),
 final as (
-    select
-        m.group_name,
-        c.pt,
-        lower(trim(c.pt)) as pt_key,
-        c.subgroup,
-        c.rationale,
-        c.source,
-        c.group_name as base_group
-    from curated c
-    join membership m on m.base_group = c.group_name
+    select distinct m.event_group as group_name, t.pt, t.pt_key, t.subgroup, m.rationale,
+           t.decided_by as source, t.category as base_group
+    from terms t
+    join mapping m
+      on (m.category = '*' or m.category = t.category)
+     and (m.subgroup = '*' or m.subgroup = t.subgroup)
+     and (m.decided_by = '*' or m.decided_by = t.decided_by)
 )
 select * from final

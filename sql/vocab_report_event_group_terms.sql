@@ -1,7 +1,7 @@
 -- report_event_group_terms: every (report, event group, PT) candidate with the exclusion decision, so each
--- mapping can be inspected: excluded_reason is NULL when the PT counts for the group.
--- A PT is excluded for a report when an exclusion row names it with applies_to_target 'all', or with a target
--- that is in the report's treated-disease context (report_targets).
+-- mapping can be inspected: excluded_reason is NULL when the PT counts for the group. The decision is
+-- report_neoplasm_terms' (the classifier plus the report's treated-disease context); a PT of a MedDRA hierarchy
+-- group that the classifier does not call a neoplasm counts as it is.
 create or replace view report_event_group_terms as
 with reaction_terms as (
     select distinct primaryid, pt, pt_key from event_group_reactions
@@ -11,20 +11,16 @@ candidates as (
     from reaction_terms r
     join vocab_event_groups g on g.pt_key = r.pt_key
 ),
-applicable_exclusions as (
-    select c.primaryid, c.pt_key, min(e.reason || ' (' || e.applies_to_target || ')') as excluded_reason
-    from (select distinct primaryid, pt_key from candidates) c
-    join vocab_event_exclusions e on e.pt_key = c.pt_key
-    where e.applies_to_target = 'all'
-       or exists (
-            select 1 from report_targets t
-            where t.primaryid = c.primaryid and t.target = e.applies_to_target
-       )
-    group by c.primaryid, c.pt_key
+decisions as (
+    select primaryid, lower(trim(pt)) as pt_key, min(exclusion_reason) as exclusion_reason,
+           bool_or(decision = 'counted') as counted
+    from report_neoplasm_terms
+    group by all
 ),
 final as (
-    select c.primaryid, c.group_name, c.pt, x.excluded_reason
+    select c.primaryid, c.group_name, c.pt,
+           case when d.counted then null else d.exclusion_reason end as excluded_reason
     from candidates c
-    left join applicable_exclusions x on x.primaryid = c.primaryid and x.pt_key = c.pt_key
+    left join decisions d on d.primaryid = c.primaryid and d.pt_key = c.pt_key
 )
 select * from final

@@ -46,6 +46,17 @@ def install(con) -> None:
         CREATE OR REPLACE VIEW event_group_reactions AS
         SELECT DISTINCT r.primaryid, r.quarter, r.pt, lower(r.pt) AS pt_key
         FROM reactions r SEMI JOIN vocab_event_groups g ON lower(r.pt) = lower(g.pt)""")
+    # the neoplasm relations the study shadows: every planted PT counts, no indication names a neoplasm
+    con.execute("""
+        CREATE OR REPLACE VIEW vocab_neoplasm_indication_rows AS
+        SELECT primaryid, quarter, CAST(NULL AS VARCHAR) AS disease_key FROM indications WHERE false""")
+    con.execute("""
+        CREATE OR REPLACE VIEW vocab_report_neoplasm_terms AS
+        SELECT DISTINCT primaryid, pt, true AS neoplasm, 'malignant' AS malignancy, CAST(NULL AS VARCHAR) AS category,
+               CAST(NULL AS VARCHAR) AS subgroup, '' AS qualifiers, 'fake' AS decided_by, 'counted' AS decision,
+               CAST(NULL AS VARCHAR) AS exclusion_reason
+        FROM event_group_reactions""")
+    con.execute("CREATE OR REPLACE VIEW report_neoplasm_terms AS SELECT * FROM vocab_report_neoplasm_terms")
     con.execute("""
         CREATE OR REPLACE VIEW report_event_group_terms AS
         SELECT DISTINCT r.primaryid, g.group_name, g.pt, CAST(NULL AS VARCHAR) AS excluded_reason

@@ -11,6 +11,7 @@ import random
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
+from faers.mirror.duplicates import plant_cross_reports
 from faers.mirror.reports import (
     CarTCase,
     CarTVersion,
@@ -103,6 +104,8 @@ class Planner:
         self.quarters = sorted(set(quarters))
         self.n = reports_per_quarter
         self.rng = random.Random(seed)
+        self.seed = seed
+        self.cross_reports: list = []  # planted cross-report duplicates and lookalikes (mirror/duplicates.py)
         self.vocab = vocab
         self.cases: dict[int, _Case] = {}  # background cases by caseid
         self.case_order: list[int] = []  # for sampling
@@ -203,6 +206,7 @@ class Planner:
             specs.append(ReportSpec(case.caseid, version.caseversion, None, "car_t", case.versions[0].quarter, q))
 
         self._plant_examples(q, new_ids, car_ids)
+        plant_cross_reports(self, q, specs, new_ids, car_ids)
         if legacy:
             specs = self._legacy_keys(q, specs)
         else:
@@ -379,6 +383,7 @@ def plan_car_t(quarters: list[Quarter], n: int, rng: random.Random, vocab: Vocab
         by_quarter[q] = entries
     _plant_spms(cases, rng, vocab)
     _plant_car_t_deletions(cases, quarters, rng, vocab)
+    _plant_staged_neoplasms(cases, vocab)
     return cases, by_quarter
 
 
@@ -424,6 +429,24 @@ def _plant_spms(cases: list[CarTCase], rng: random.Random, vocab: Vocabulary) ->
         if len(case.versions) >= 2 and rng.random() < 0.3:  # reported, then retracted by a later version
             j = rng.randrange(0, len(case.versions) - 1)
             _set_version(case, j, pts=case.versions[j].pts + ("Myelodysplastic syndrome",))
+
+
+STAGED_SHARE = 0.05  # CAR T cases whose final version also names a staged / recurrent / refractory neoplasm term
+
+
+def _plant_staged_neoplasms(cases: list[CarTCase], vocab: Vocabulary) -> None:
+    """Issue 11: staged, recurrent and refractory neoplasm terms (T-cell lymphoma stage IV, Acute myeloid leukaemia
+    recurrent, Diffuse large B-cell lymphoma stage IV, Mantle cell lymphoma refractory, ...) on a few surviving CAR T
+    cases, so the end-to-end counts exercise the classifier's rules. Each case draws from its own generator (seeded by
+    the case, not by the planner's stream), so the rest of the mirror is unchanged by this planting."""
+    staged = vocab.staged_pts()
+    for case in cases:
+        if case.deleted_in is not None or not staged:
+            continue
+        own = random.Random(f"staged|{case.product}|{case.infusion.isoformat()}|{len(case.versions)}|{case.final.quarter}")
+        if own.random() < STAGED_SHARE:
+            final = case.final
+            _set_version(case, -1, pts=tuple(dict.fromkeys((*final.pts, own.choice(staged)))))
 
 
 def _plant_car_t_deletions(cases: list[CarTCase], quarters: list[Quarter], rng: random.Random, vocab: Vocabulary) -> None:

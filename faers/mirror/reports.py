@@ -74,6 +74,23 @@ class CarTCase:
 # ----------------------------------------------------------------------------------------------- helpers
 
 
+def _indication_keeps_truth(indication: str, pts, targets: set[str]) -> bool:
+    """Whether a concomitant drug's indication may be written on a CAR T report without changing what the truth
+    counts: the study excludes a reaction of the same disease as an indication, and a disease treated by a target
+    of the indication's group (faers.vocab.neoplasms): such an indication (a distractor's B-ALL on a BCMA report,
+    Prostate cancer beside a planted Prostate cancer) is left out."""
+    from faers.vocab.neoplasms import classify, treated_target
+
+    given = classify(indication)
+    if not given.neoplasm:
+        return True
+    target = treated_target(given)
+    if target is not None and target not in targets:
+        return False
+    same = (given.category, given.subgroup)
+    return all((c.category, c.subgroup) != same for c in map(classify, pts) if c.neoplasm)
+
+
 def quarter_start(q: Quarter) -> dt.date:
     return dt.date(q.year, 3 * q.q - 2, 1)
 
@@ -184,10 +201,12 @@ class ReportSpec:
     caseid: int
     caseversion: int
     isr: int | None
-    kind: str  # background | car_t
+    kind: str  # background | car_t | cross_duplicate | lookalike (mirror/duplicates.py)
     first_quarter: Quarter  # quarter the case was first published (init_fda_dt)
     published: Quarter  # quarter this version was first published (fda_dt)
     defects: tuple[str, ...] = ()  # legacy defects the writer must plant on this report
+    source: ReportSpec | None = None  # planted cross-reports (mirror/duplicates.py): the report they copy or imitate
+    plant: tuple[str, ...] = ()  # planted cross-reports: how they differ from their source
 
 
 class ReportBuilder:
@@ -200,6 +219,10 @@ class ReportBuilder:
         self._products = {p.product: p for p in vocab.products}
 
     def build(self, spec: ReportSpec) -> Report:
+        if spec.source is not None:
+            from faers.mirror.duplicates import build_planted
+
+            return build_planted(self, spec)
         rng = _report_rng(self.seed, spec.caseid, spec.caseversion, spec.isr)
         quarter = spec.published
         era = quarter.era
@@ -383,10 +406,11 @@ class ReportBuilder:
         extras = [support.pick(rng) for _ in range(rng.randint(0, 3))] + [vocab.drugs_by_group[prior_group].pick(rng) for _ in range(rng.randint(0, 2))]
         if rng.random() < 0.08:
             extras.append(vocab.drugs_by_group["distractor"].pick(rng))
+        targets = {self._products[p].target for p in version.roles}
         for drug in extras:
             seq += 1
             report.drugs.append(self._drug_row(rng, seq, "C", drug, era))
-            if rng.random() < 0.5:
+            if rng.random() < 0.5 and _indication_keeps_truth(drug.indication, version.pts, targets):
                 report.indications.append((seq, drug.indication))
         report.reactions = [(pt, "") for pt in version.pts]
         self._outcomes_and_sources(rng, report)

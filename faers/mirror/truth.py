@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faers.mirror.duplicates import truth as cross_reports_truth
 from faers.mirror.plan import DedupExample, Planner
 from faers.mirror.reports import CarTCase, primaryid_of
 from faers.mirror.vocab import SPM_CATEGORIES, Vocabulary
@@ -20,13 +21,14 @@ def surviving(appearances: list[dict], deleted: bool) -> dict | None:
 def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) -> dict[str, dict]:
     """Per role setting: CAR T reports, per product, SPM reports, per product and per category (final versions only)."""
     products = [p.product for p in vocab.products]
+    target_of = {p.product: p.target for p in vocab.products}
     surviving_cases = [c for c in cases if c.caseid is not None and c.caseid not in deleted]
     out: dict[str, dict] = {}
     for setting, roles in ROLE_SETTINGS.items():
         per_product = dict.fromkeys(products, 0)
         spm_per_product = dict.fromkeys(products, 0)
         per_category = dict.fromkeys(SPM_CATEGORIES, 0)
-        reports = spm_reports = 0
+        reports = spm_reports = neoplasm_reports = 0
         for case in surviving_cases:
             final = case.final
             counted = [p for p, role in final.roles.items() if role in roles]
@@ -34,11 +36,13 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) ->
                 continue
             reports += 1
             events = [vocab.events[pt] for pt in final.pts if pt in vocab.events]
-            is_spm = any(e.spm for e in events)
-            categories = {c for e in events if e.spm for c in e.categories}
+            targets = {target_of[p] for p in final.roles if p in target_of}  # the treated-disease context: any role
+            is_spm = any(e.counts(targets) for e in events)
+            categories = {c for e in events if e.counts(targets) for c in e.categories}
             if categories & {"t_cell_nhl", "t_cell_lgl"}:
                 categories.add("t_cell_malignancy")
             spm_reports += is_spm
+            neoplasm_reports += bool(events)  # every planted event term is a neoplasm term (funnel step 2)
             for product in counted:
                 per_product[product] += 1
                 spm_per_product[product] += is_spm
@@ -49,6 +53,7 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) ->
             "per_product": per_product,
             "spm_reports": spm_reports,
             "spm_per_product": spm_per_product,
+            "neoplasm_reports": neoplasm_reports,
             "per_category": per_category,
             "t_cell_malignancy_reports": per_category["t_cell_malignancy"],
         }
@@ -104,4 +109,5 @@ def build(planner: Planner, quarters_written: dict[str, dict], vocab: Vocabulary
         "deleted_caseids": {str(k): str(v) for k, v in sorted(planner.deleted.items())},
         "dedup_examples": dedup_examples(planner.examples),
         "car_t_cases": car_t_case_list(planner.car_t_cases, deleted),
+        "cross_reports": cross_reports_truth(planner),
     }

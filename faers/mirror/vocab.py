@@ -60,6 +60,13 @@ class PlantedEvent:
     pt: str
     spm: bool
     categories: tuple[str, ...]
+    spm_after: tuple[str, ...] = ()  # CAR T targets after which a non-SPM term is an SPM (B-cell lymphoma after BCMA)
+    plant: str = ""  # 'staged': planted by plan._plant_staged_neoplasms only (staged / recurrent / refractory forms)
+
+    def counts(self, targets) -> bool:
+        """Whether the term is an SPM in a report whose products (any role) have these targets: a spm_after term
+        only when every target is one it is an SPM after (B-cell lymphoma after ide-cel, not after ide-cel + axi-cel)."""
+        return self.spm or (bool(targets) and set(targets) <= set(self.spm_after))
 
 
 @dataclass(frozen=True)
@@ -94,10 +101,13 @@ class Vocabulary:
     countries: Weighted  # (iso2, legacy_name)
 
     def spm_pts(self, category: str) -> list[str]:
-        return [e.pt for e in self.events.values() if e.spm and category in e.categories]
+        return [e.pt for e in self.events.values() if e.spm and category in e.categories and not e.plant]
 
     def non_spm_neoplasm_pts(self) -> list[str]:
-        return [e.pt for e in self.events.values() if not e.spm]
+        return [e.pt for e in self.events.values() if not e.spm and not e.plant]
+
+    def staged_pts(self) -> list[str]:
+        return [e.pt for e in self.events.values() if e.plant == "staged"]
 
 
 @cache
@@ -126,7 +136,8 @@ def vocabulary() -> Vocabulary:
         for r in _rows("car_t_products.csv")
     )
     events = {
-        r["pt"]: PlantedEvent(r["pt"], r["spm"] == "1", tuple(c for c in r["categories"].split(";") if c))
+        r["pt"]: PlantedEvent(r["pt"], r["spm"] == "1", tuple(c for c in r["categories"].split(";") if c),
+                              tuple(t for t in r.get("spm_after", "").split(";") if t), r.get("plant", ""))
         for r in _rows("planted_events.csv")
     }
     reac_rows = _rows("reactions.csv")

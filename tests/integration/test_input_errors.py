@@ -35,6 +35,7 @@ def test_stats_on_a_text_file_that_is_not_csv(tmp_path, capsys):
     path.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
     message = stats_error(capsys, path)
     assert "line 1: one column only" in message and "not comma-separated" in message and "a, b, c, d" in message
+    assert "'root:x:0:0:root:/root:/bin/bash'" in message  # quoted as written: ':x:' is not an emoji
 
 
 def test_stats_on_a_csv_with_a_missing_column(tmp_path, capsys):

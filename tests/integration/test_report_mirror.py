@@ -6,9 +6,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +15,7 @@ import pytest
 
 from faers import load, mirror, paths, study
 from faers.cli import main
+from tests import chromium
 
 # Each file's columns a reader relies on, in their order in the file.
 COLUMNS = {
@@ -30,6 +30,7 @@ COLUMNS = {
     "time_to_onset.csv": ["product", "event_group", "reports", "computed", "median_days", "q1_days", "q3_days"],
     "timeline.csv": ["product", "event_group", "comparator", "quarter", "a", "b", "c", "d", "ror", "ror_lower",
                      "ror_upper", "signal", "first_signal_quarter"],
+    "funnel.csv": ["product", "step_order", "step", "reason", "reports"],
 }
 
 
@@ -86,6 +87,29 @@ def test_summary_products_categories_match_truth_for_suspect(report_dir, mirror_
     categories = {r["category"]: int(r["reports"]) for r in _csv(report_dir / "categories.csv")}
     for category, n in truth["per_category"].items():
         assert categories[category] == n, category
+
+
+def test_funnel_matches_truth_and_adds_up(report_dir, mirror_db):
+    truth = mirror_db[2]["suspect"]
+    rows = _csv(report_dir / "funnel.csv")
+    by_product: dict[str, dict] = {}
+    for r in rows:
+        by_product.setdefault(r["product"], {})[(r["step"], r["reason"])] = int(r["reports"])
+    assert list(by_product) == ["all_car_t", *study.PRODUCTS]
+    for product, steps in by_product.items():
+        removed = sum(n for (step, _), n in steps.items() if step == "removed")
+        assert steps[("with_neoplasm_term", "")] == removed + steps[("spm_reports", "")], product
+        assert steps[("spm_reports", "")] == (truth["spm_reports"] if product == "all_car_t"
+                                              else truth["spm_per_product"][product]), product
+    whole = by_product["all_car_t"]
+    assert whole[("car_t_reports", "")] == truth["car_t_reports"]
+    assert whole[("with_neoplasm_term", "")] == truth["neoplasm_reports"]
+    # the planted relapses of the treated lymphoma / myeloma are removed as such
+    assert whole[("removed", "treated_disease_progression")] > 0
+    published = {r["metric"]: r for r in _csv(report_dir / "published_vs_computed.csv") if r["item"] == "all CAR T"}
+    assert float(published["neoplasm_soc_reports"]["computed"]) == truth["neoplasm_reports"]
+    html = (report_dir / "report.html").read_text()
+    assert "Report flow" in html and "removed (no neoplasm term counts)" in html
 
 
 @pytest.mark.parametrize("roles", ["ps", "any"])
@@ -176,11 +200,13 @@ def test_published_vs_computed_lists_every_published_number(report_dir):
 def test_sensitivity_covers_the_whole_grid(report_dir):
     rows = _csv(report_dir / "sensitivity.csv")
     grid = {(r["roles"], r["dedup_rule"], r["cutoff"], r["comparator"]) for r in rows}
-    assert len(grid) == len(rows) == 3 * 2 * 4 * 3
+    assert len(grid) == len(rows) == 3 * len(study.DEDUP_RULES) * 4 * 3
     # dedup 'none' keeps every version: never fewer CAR T reports than 'latest_version'
     by = {(r["roles"], r["dedup_rule"], r["cutoff"], r["comparator"]): int(r["car_t_reports"]) for r in rows}
     assert all(by[(ro, "none", c, k)] >= by[(ro, "latest_version", c, k)] for ro, _, c, k in grid)
     assert any(by[(ro, "none", c, k)] > by[(ro, "latest_version", c, k)] for ro, _, c, k in grid)
+    # one report per patient: never more than one per case
+    assert all(by[(ro, "latest_version+duplicates", c, k)] <= by[(ro, "latest_version", c, k)] for ro, _, c, k in grid)
 
 
 def test_manifest_has_provenance(report_dir, mirror_db):
@@ -215,20 +241,73 @@ def test_missing_database_and_no_car_t_exit_non_zero(tmp_path, capsys):
     assert "no CAR T reports" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed (apt-get install chromium)")
+@pytest.mark.skipif(not chromium.available(), reason="chromium not installed (apt-get install chromium)")
 def test_html_renders_in_headless_chromium(report_dir, tmp_path):
-    shot = tmp_path / "report.png"
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             f"--screenshot={shot}", "--window-size=1280,2000", (report_dir / "report.html").as_uri()],
-            check=True, capture_output=True, timeout=120)
-        dom = subprocess.run(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--dump-dom", (report_dir / "report.html").as_uri()],
-            check=True, capture_output=True, timeout=120, text=True).stdout
+    shot = chromium.screenshot(report_dir / "report.html", tmp_path / "report.png")
+    dom = chromium.dom(report_dir / "report.html")
     assert shot.stat().st_size > 20_000  # a blank page is a few kB
     # The browser parsed the page: the method section, the tables and the inline SVG charts are in its DOM.
     assert "READUS-PV" in dom and dom.count("<svg") >= 4 and "<table" in dom
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _first_five_minutes() -> str:
+    text = README.read_text()
+    start = text.index("## First five minutes")
+    return text[start: text.index("\n## ", start + 1)]
+
+
+@pytest.fixture(scope="module")
+def demo_like(mirror_db, tmp_path_factory):
+    """The mirror database as `make demo` leaves it: `faers refresh` also installs the vocabulary views."""
+    import duckdb
+
+    from faers import vocab
+
+    settings = paths.resolve(home=tmp_path_factory.mktemp("demo-like") / "home", environ={})
+    settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(mirror_db[1].db_path, settings.db_path)
+    with duckdb.connect(str(settings.db_path)) as con:
+        vocab.install(con)
+    return settings
+
+
+def test_readme_queries_answer_what_the_readme_says(report_dir, demo_like):
+    """The README's three SQL queries, as printed there, on a mirror database like the demo's."""
+    from faers import query, signals, stats
+
+    settings = demo_like
+    queries = re.findall(r'faers --home cache/demo/home sql "\n(.*?)"\n```', _first_five_minutes(), re.S)
+    assert len(queries) == 3
+    per_year, spm_cases, signal = (query.run_query(settings, sql) for sql in queries)
+    products = {r["product"]: r for r in _csv(report_dir / "products.csv")}
+    summary = {r["metric"]: r["value"] for r in _csv(report_dir / "summary.csv")}
+    # reports per product and year add up to the report's CAR T reports per product
+    assert set(per_year.columns) == {"product", "year", "reports"} and per_year.height > len(products)
+    totals = dict(per_year.group_by("product").agg(pl.col("reports").sum()).iter_rows())
+    assert totals == {p: int(r["car_t_reports"]) for p, r in products.items() if int(r["car_t_reports"])}
+    # the SPM cases are the report's SPM reports, product by product
+    assert spm_cases["primaryid"].n_unique() == int(summary["spm_reports"]) > 0
+    per_product = dict(spm_cases.group_by("product").agg(pl.col("primaryid").n_unique()).iter_rows())
+    assert per_product == {p: int(r["spm_reports"]) for p, r in products.items() if int(r["spm_reports"])}
+    assert spm_cases["spm_terms"].null_count() == 0
+    # the hand-made 2x2 table and ROR are those of `faers signals`
+    expected, _ = signals.drug_event_signals(settings, ["tisa-cel"], event_groups=["spm"], comparator="all",
+                                             roles="suspect", prior=signals.parse_prior_choice("0.2,0.1,2,4,0.3"))
+    got, want = signal.row(0, named=True), expected.row(0, named=True)
+    assert [got[k] for k in "abcd"] == [want[k] for k in "abcd"] and got["a"] > 0
+    # Woolf's interval as faers.stats computes it (the README rounds z to 1.96)
+    woolf = stats.ror(*(got[k] for k in "abcd"), z=1.96)
+    assert [got["ror"], got["ror_lower"], got["ror_upper"]] == pytest.approx([float(v) for v in woolf], rel=1e-12)
+    if want["ror"] is not None:  # faers signals leaves ROR empty below 3 reports
+        assert got["ror"] == pytest.approx(want["ror"], rel=1e-12)
+
+
+def test_readme_python_runs(demo_like, capsys):
+    settings = demo_like
+    block = re.search(r"```python\n(.*?)```", _first_five_minutes(), re.S).group(1)
+    exec(compile(block.replace("cache/demo/home", str(settings.home)), "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "tisa-cel" in out and "eb05" in out

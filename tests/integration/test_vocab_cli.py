@@ -94,3 +94,47 @@ def test_vocab_classify_json_and_errors(tmp_path, capsys):
     assert main(["vocab", "classify", "--file", str(tmp_path / "missing.txt")]) == 2
     assert "missing.txt" in capsys.readouterr().err
     assert main(["vocab", "classify", "x", "--format", "xml"]) == 2
+
+
+def test_vocab_audit_lists_neoplasms_and_rejected_look_alikes_with_counts(tmp_path, capsys):
+    import csv as csv_module
+    import io
+
+    path = tmp_path / "faers.duckdb"
+    con = database(drugs=[(1, "PS", "YESCARTA", None), (2, "PS", "ASPIRIN", None), (3, "PS", "ASPIRIN", None)],
+                   reactions=[(1, "Acute myeloid leukaemia"), (1, "Leukopenia"), (1, "Headache"), (2, "Breast cancer"),
+                              (3, "ACUTE MYELOID LEUKAEMIA")], install=False)
+    con.execute(f"attach '{path}' as target")
+    for table in ("cases", "drugs", "reactions", "indications"):
+        con.execute(f"create table target.{table} as select * from {table}")
+    con.close()
+    assert main(["--db", str(path), "vocab", "audit", "--format", "csv"]) == 0
+    rows = {r["pt"].lower(): r for r in csv_module.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert set(rows) == {"acute myeloid leukaemia", "leukopenia", "breast cancer"}  # Headache looks like nothing
+    aml = rows["acute myeloid leukaemia"]
+    assert (aml["neoplasm"], aml["category"], aml["decided_by"], aml["reports"], aml["car_t_reports"]) == (
+        "true", "leukemia", "rule:myeloid_leukaemia", "2", "1")
+    assert (rows["leukopenia"]["neoplasm"], rows["leukopenia"]["decided_by"]) == ("false", "rule:white_cell_lookalike")
+    assert main(["--db", str(path), "vocab", "audit", "--car-t", "--format", "csv"]) == 0
+    car_t = {r["pt"].lower() for r in csv_module.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert car_t == {"acute myeloid leukaemia", "leukopenia"}
+
+
+def test_vocab_classify_shows_meddra_beside_the_rules_when_a_release_is_loaded(tmp_path, capsys):
+    import csv as csv_module
+    import io
+
+    db = str(_database_file(tmp_path))
+    assert main(["--db", db, "meddra", "load", str(write_release(tmp_path / "MedAscii"))]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "vocab", "classify", "AML", "Acute myeloid leukemia", "Myelodysplastic syndrome",
+                 "Headache", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    rows = list(csv_module.DictReader(io.StringIO(captured.out)))
+    assert [r["term"] for r in rows] == ["AML", "Acute myeloid leukemia", "Myelodysplastic syndrome", "Headache"]
+    aml = rows[0]  # an LLT of the fake release: its PT and HLGT come from the hierarchy
+    assert (aml["meddra_pt"], aml["meddra_hlgt"], aml["meddra_category"], aml["category"], aml["agrees"]) == (
+        "Acute myeloid leukaemia", "Leukaemias", "leukemia", "leukemia", "true")
+    assert rows[2]["meddra_category"] == "other_hematopoietic" and rows[2]["agrees"] == "true"
+    assert rows[3]["meddra_pt"] == "" and rows[3]["agrees"] == ""  # not in the release: not counted
+    assert "agreement with MedDRA (primary paths): 3 of 3 terms" in captured.err

@@ -57,25 +57,25 @@ def test_drug_products_agree_with_the_python_matcher(sample):
         assert {p for _, _, p in in_sql} == {"cilta-cel"}
 
 
-# PTs that contain a neoplasm word but are not neoplasm diagnoses (reviewed on the samples).
-NOT_NEOPLASM_DIAGNOSES = {
-    "tumour lysis syndrome", "skin neoplasm excision", "neuroleptic malignant syndrome", "tumour marker increased",
-    "intracranial tumour haemorrhage", "tumour haemorrhage", "tumour rupture", "tumour pain",
-    "multiple endocrine neoplasia type 1",  # hereditary predisposition syndrome
-}
 NEOPLASM_WORDS = ("leukaemia|lymphoma|carcinoma|cancer|melanoma|myeloma|sarcoma|neoplas|tumour|blastoma|glioma|"
                   "myelodysplastic|malignan|metasta")
 
 
-def test_every_neoplasm_pt_in_the_sample_is_curated(sample):
-    """Each neoplasm-looking PT of the sample is in an event group or an exclusion: nothing is silently ignored."""
+def test_every_neoplasm_looking_pt_in_the_sample_is_classified(sample):
+    """Each neoplasm-looking PT of the sample is in vocab_neoplasm_terms as a neoplasm, or as a look-alike that
+    faers vocab audit lists: nothing is silently ignored; and every neoplasm PT is in the spm event group."""
     _, con = sample
-    uncurated = {pt for (pt,) in con.execute(
+    unclassified = {pt for (pt,) in con.execute(
         """
-        select distinct lower(trim(pt)) from reactions
-        where regexp_matches(lower(pt), $words)
-          and lower(trim(pt)) not in (select pt_key from vocab_event_groups union select pt_key from vocab_event_exclusions)
+        select distinct lower(trim(r.pt)) from reactions r
+        left join vocab_neoplasm_terms t on t.pt_key = lower(trim(r.pt))
+        where regexp_matches(lower(r.pt), $words) and not coalesce(t.neoplasm or t.looks_like, false)
         """,
         {"words": NEOPLASM_WORDS},
     ).fetchall()}
-    assert uncurated - NOT_NEOPLASM_DIAGNOSES == set()
+    assert unclassified == set()
+    (missing,) = con.execute("""
+        select count(*) from vocab_neoplasm_terms t
+        where t.neoplasm and t.pt_key not in (select pt_key from vocab_event_groups where group_name = 'spm')
+    """).fetchone()
+    assert missing == 0

@@ -9,31 +9,34 @@ from faers import vocab
 from faers.errors import ConfigError
 from tests.vocab_tables import database
 
-# The PTs the mirror generator plants, with exactly the groups each must give (issue 5).
+# The PTs the mirror generator plants, with exactly the groups each must give without a treated-disease context
+# (issue 5; groups from the neoplasm classifier since issue 11, subgroups such as myeloid and melanoma included).
 PLANTED = {
-    "Acute myeloid leukaemia": {"leukemia", "spm"},
-    "Chronic myelomonocytic leukaemia": {"leukemia", "spm"},
+    "Acute myeloid leukaemia": {"leukemia", "myeloid", "spm"},
+    "Chronic myelomonocytic leukaemia": {"leukemia", "myeloid", "spm"},
     "Myelodysplastic syndrome": {"other_hematopoietic", "spm"},
     "Myeloproliferative neoplasm": {"other_hematopoietic", "spm"},
-    "Squamous cell carcinoma of skin": {"skin", "spm"},
-    "Basal cell carcinoma": {"skin", "spm"},
-    "Malignant melanoma": {"skin", "spm"},
+    "Squamous cell carcinoma of skin": {"skin", "keratinocyte", "spm"},
+    "Basal cell carcinoma": {"skin", "keratinocyte", "spm"},
+    "Malignant melanoma": {"skin", "melanoma", "spm"},
     "Glioblastoma": {"nervous_system", "spm"},
     "Lung adenocarcinoma": {"respiratory", "spm"},
-    "Prostate cancer": {"other_solid", "spm"},
-    "Breast cancer": {"other_solid", "spm"},
+    "Prostate cancer": {"other_solid", "reproductive_male", "spm"},
+    "Breast cancer": {"other_solid", "breast", "spm"},
     "T-cell lymphoma": {"t_cell_nhl", "t_cell_malignancy", "spm"},
     "Peripheral T-cell lymphoma unspecified": {"t_cell_nhl", "t_cell_malignancy", "spm"},
     "Anaplastic large-cell lymphoma": {"t_cell_nhl", "t_cell_malignancy", "spm"},
-    "T-cell large granular lymphocytic leukaemia": {"t_cell_lgl", "t_cell_malignancy", "spm"},
+    "T-cell large granular lymphocytic leukaemia": {"t_cell_lgl", "t_cell_malignancy", "leukemia", "lymphoid_t_leukemia", "spm"},
     "Second primary malignancy": {"spm"},
-    "Diffuse large B-cell lymphoma recurrent": set(),
+    "Diffuse large B-cell lymphoma recurrent": set(),  # a relapse of a disease CAR T treats: pre-existed, any context
     "Malignant neoplasm progression": set(),
-    "B-cell lymphoma": set(),
     "Plasma cell myeloma recurrent": set(),
     "Neoplasm": set(),
     "Lipoma": set(),
 }
+# after a CD19 product the B-cell lymphoma is the treated disease; after a BCMA product or with no context it
+# is a lymphoma like any other (an SPM after myeloma CAR T)
+B_CELL_LYMPHOMA = {"YESCARTA": set(), "ABECMA": {"b_cell_nhl", "spm"}, None: {"b_cell_nhl", "spm"}}
 
 
 def _groups(con, primaryid) -> set[str]:
@@ -48,17 +51,19 @@ def test_planted_pts_map_to_exactly_their_groups_in_every_context(product):
     con = database(drugs=drugs, reactions=[(i, pt) for i, pt in reports])
     for i, pt in reports:
         assert _groups(con, i) == PLANTED[pt], pt
+    con = database(drugs=[(1, "PS", product or "ASPIRIN", None)], reactions=[(1, "B-cell lymphoma")])
+    assert _groups(con, 1) == B_CELL_LYMPHOMA[product]
 
 
 def test_pts_match_case_insensitively_and_ignore_surrounding_spaces():
     con = database(drugs=[(1, "PS", "KYMRIAH", None), (2, "PS", "KYMRIAH", None)],
                    reactions=[(1, "ACUTE MYELOID LEUKAEMIA"), (2, " t-cell lymphoma ")])
-    assert _groups(con, 1) == {"leukemia", "spm"}
+    assert _groups(con, 1) == {"leukemia", "myeloid", "spm"}
     assert _groups(con, 2) == {"t_cell_nhl", "t_cell_malignancy", "spm"}
 
 
 def test_melanoma_is_a_tagged_subgroup_of_skin():
-    con = database()
+    con = database(reactions=[(1, "Malignant melanoma"), (2, "Basal cell carcinoma")])
     subgroups = dict(con.execute(
         "select pt, subgroup from vocab_event_groups where group_name = 'skin'").fetchall())
     assert subgroups["Malignant melanoma"] == "melanoma"
@@ -81,7 +86,7 @@ def test_plasma_cell_myeloma_is_the_treated_disease_after_bcma_but_an_spm_after_
     assert _groups(con, 3) == {"plasma_cell", "spm"}
     decision = con.execute(
         "select excluded_reason from report_event_group_terms where primaryid = 1 and group_name = 'spm'").fetchone()
-    assert decision == ("treated_disease (BCMA)",)
+    assert decision == ("treated_disease_target",)
 
 
 def test_b_all_is_the_treated_disease_after_cd19_but_an_spm_after_bcma():
@@ -89,6 +94,45 @@ def test_b_all_is_the_treated_disease_after_cd19_but_an_spm_after_bcma():
                    reactions=[(1, "B precursor type acute leukaemia"), (2, "B precursor type acute leukaemia")])
     assert _groups(con, 1) == set()
     assert _groups(con, 2) == {"leukemia", "spm"}
+
+
+def test_recurrence_of_a_new_malignancy_is_an_spm_but_relapse_of_the_treated_disease_is_not():
+    con = database(drugs=[(1, "PS", "YESCARTA", None), (2, "PS", "CARVYKTI", None), (3, "PS", "YESCARTA", None)],
+                   reactions=[(1, "Acute myeloid leukaemia recurrent"), (1, "Diffuse large B-cell lymphoma recurrent"),
+                              (2, "Plasma cell myeloma recurrent"), (3, "Diffuse large B-cell lymphoma")])
+    assert _groups(con, 1) == {"leukemia", "myeloid", "spm"}
+    assert _groups(con, 2) == set()
+    reasons = dict(con.execute("select pt, exclusion_reason from report_neoplasm_terms where decision = 'excluded'").fetchall())
+    assert reasons == {"Diffuse large B-cell lymphoma recurrent": "treated_disease_progression",
+                       "Plasma cell myeloma recurrent": "treated_disease_progression",
+                       "Diffuse large B-cell lymphoma": "treated_disease_target"}
+
+
+def test_report_neoplasm_terms_columns_and_look_alikes():
+    con = database(drugs=[(1, "PS", "KYMRIAH", None)],
+                   reactions=[(1, "Leukopenia"), (1, "Metastases to liver"), (1, "Tumour haemorrhage"), (1, "Headache")])
+    cursor = con.execute("select * from report_neoplasm_terms order by pt")
+    assert [d[0] for d in cursor.description] == ["primaryid", "pt", "neoplasm", "malignancy", "category", "subgroup",
+                                                  "qualifiers", "decided_by", "decision", "exclusion_reason"]
+    rows = {r[1]: (r[2], r[8], r[9]) for r in cursor.fetchall()}
+    assert rows == {"Leukopenia": (False, "excluded", "not_neoplasm"),
+                    "Metastases to liver": (True, "excluded", "metastasis"),
+                    "Tumour haemorrhage": (True, "excluded", "complication")}
+
+
+def test_the_same_disease_as_the_reports_indication_is_not_an_spm():
+    con = database(drugs=[(1, "PS", "YESCARTA", None), (2, "PS", "YESCARTA", None)],
+                   reactions=[(1, "Breast cancer"), (2, "Breast cancer")], indications=[(1, "Breast cancer female")])
+    assert _groups(con, 1) == set() and _groups(con, 2) == {"other_solid", "breast", "spm"}
+    assert con.execute("select exclusion_reason from report_neoplasm_terms where primaryid = 1").fetchone() == (
+        "treated_disease_indication",)
+
+
+def test_unspecified_malignancy_counts_only_by_option():
+    con = database(drugs=[(1, "PS", "YESCARTA", None)], reactions=[(1, "Hepatic neoplasm")])
+    assert _groups(con, 1) == set()
+    con.execute("create or replace table vocab_neoplasm_settings as select true as count_unspecified")
+    assert _groups(con, 1) == {"other_solid", "hepatobiliary", "spm"}
 
 
 def test_treated_disease_context_also_comes_from_the_indication():
