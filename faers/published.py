@@ -101,9 +101,11 @@ def source_options(source: str, base):
 
 
 # Items whose count is the union of several of our event groups.
-UNIONS = {
-    "myeloid_neoplasms": ("myeloid_neoplasms",),  # Storgard: myeloid leukaemias + MDS + MPN (neoplasm_event_groups.csv)
-    "solid": ("skin", "nervous_system", "respiratory", "other_solid"),
+UNIONS = {"solid": ("skin", "nervous_system", "respiratory", "other_solid")}
+# Items whose count is the reports with a counted term of these classifier (category, subgroup)s.
+CLASSIFIER_UNIONS = {
+    # Storgard: myeloid neoplasms = myeloid leukaemias + MDS + MPN
+    "myeloid_neoplasms": (("leukemia", "myeloid"), ("other_hematopoietic", "mds"), ("other_hematopoietic", "mpn")),
 }
 
 

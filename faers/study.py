@@ -542,12 +542,19 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
     summ = {k: (float(v) if k in ("spm_pct",) else int(v)) for k, v in values.items()
             if k in ("car_t_reports", "spm_reports", "spm_pct") and v is not None}
     summ["neoplasm_soc_reports"] = neoplasm
-    from faers.published import UNIONS
+    from faers.published import CLASSIFIER_UNIONS, UNIONS
 
     unions = {item: study.con.execute(
         "SELECT count(DISTINCT g.primaryid) FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
         "SEMI JOIN study_reports r USING (primaryid) WHERE list_contains(CAST(? AS VARCHAR[]), g.event_group)",
         [list(groups)]).fetchall()[0][0] for item, groups in UNIONS.items()}
+    # counted terms of these categories/subgroups, in reports counted as SPM reports (pre-existing ones are not)
+    unions.update({item: study.con.execute(
+        "SELECT count(DISTINCT t.primaryid) FROM report_neoplasm_terms t SEMI JOIN study_exposed x USING (primaryid) "
+        "SEMI JOIN study_reports r USING (primaryid) "
+        "WHERE t.decision = 'counted' AND list_contains(CAST(? AS VARCHAR[]), t.category || '/' || t.subgroup) "
+        "AND t.primaryid IN (SELECT primaryid FROM study_event_groups WHERE event_group = 'spm')",
+        [[f"{c}/{g}" for c, g in pairs]]).fetchall()[0][0] for item, pairs in CLASSIFIER_UNIONS.items()})
     return {
         "rule": study.rule,
         "through": study.through,
