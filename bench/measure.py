@@ -30,7 +30,13 @@ def run(argv: list[str], *, stdout_to: Path | None = None, env: dict | None = No
     try:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
-        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout else None
         if timer:
             timer.start()
         stderr = proc.stderr.read().decode("utf-8", errors="replace")
@@ -39,7 +45,7 @@ def run(argv: list[str], *, stdout_to: Path | None = None, env: dict | None = No
         proc.returncode = os.waitstatus_to_exitcode(status)
         if timer:
             timer.cancel()
-            if timer.finished.is_set() and proc.returncode != 0:
+            if killed.is_set():  # (timer.finished is set by cancel() too: not a sign of the kill)
                 raise TimedOut(f"{' '.join(map(str, argv[:6]))} ... killed after {timeout:.0f} s")
     finally:
         if stdout_to:

@@ -1,9 +1,13 @@
-"""`make bench`: load / history / refresh / stats / study benchmarks; writes bench/results.json and results.md.
+"""`make bench`: the loader and the whole history at the real shape of FAERS; writes bench/results.json and results.md.
 
-Usage: python -m bench.run [section ...]   (sections: load history refresh stats study duplicates; default all)
-Environment: BENCH_FAERS_SRC (another checkout of faers to measure, e.g. before a change), BENCH_SCALE (reports per quarter as a share of 2025Q4's 385k, default 1.0), BENCH_QUARTERS
-(history quarters, default 8), BENCH_RUNS (repetitions, default 3). Sections not run keep their last figures.
-Every timing is a ratio against a baseline measured in the same run: our machines are shared and noisy.
+Usage: python -m bench.run [section ...]   (sections: see SECTIONS; default all)
+Environment: BENCH_SCALE (share of FDA's real row counts, default 1.0), BENCH_QUARTERS (`all` = the 90 real
+quarters, a number N = the last N up to 2025Q4, or a list), BENCH_RUNS (repetitions, default 3),
+BENCH_FAERS_SRC (another checkout of faers to measure, e.g. before a change), BENCH_STUDY_TIMEOUT (s per command).
+Sections not run keep their last figures. Every timing is a ratio against a baseline measured in the same run
+(the machine is shared and noisy): wall seconds alone are not comparable between runs.
+To add a section: write bench/<name>.py with a function returning a dict (optionally with "rows" for the table:
+(item, measured, baseline, ratio, target, met)) and add one line to SECTIONS below.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import data, measure, report
@@ -24,9 +28,8 @@ HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "results.json"
 PYTHON = sys.executable
 FAERS = str(Path(sys.executable).with_name("faers"))
-SECTIONS = ("load", "history", "refresh", "stats", "study", "duplicates")
 LOADED_RE = re.compile(r"loaded (\d{4}Q[1-4]): ([\d,]+) rows in ([\d.]+) s")
-REAL_FAERS_ROWS = 330e6  # ~90 quarters of real FAERS, all seven tables
+RESULTS_FORMAT = 2  # 2: the real-shape history (1: mirror quarters)
 
 
 def runs() -> int:
@@ -46,9 +49,10 @@ def faers_command() -> tuple[list[str], dict | None]:
     return [PYTHON, "-P", "-m", "faers.cli"], {**os.environ, "PYTHONPATH": src}
 
 
-def faers_load(db: Path, zips: list[Path]) -> measure.Run:
+def faers(db: Path, *args: str, timeout: float | None = None, index_url: str | None = None) -> measure.Run:
     cmd, env = faers_command()
-    return measure.run([*cmd, "--home", str(db.parent), "--db", str(db), "load", *map(str, zips)], env=env)
+    url = ["--index-url", index_url] if index_url else []
+    return measure.run([*cmd, "--home", str(db.parent), "--db", str(db), *url, *args], env=env, timeout=timeout)
 
 
 def fresh(path: Path) -> Path:
@@ -57,39 +61,46 @@ def fresh(path: Path) -> Path:
     return path
 
 
-def bench_load(d: data.BenchData, work: Path) -> dict:
-    """Item 1: one full-size quarter — faers load vs unzip -p (floor) vs a plain polars loader."""
-    zip_path = d.new
-    floor, ours, plain, ours_rss, plain_rss, floor_cpu, ours_cpu, plain_cpu = [], [], [], [], [], [], [], []
-    for i in range(runs()):  # interleaved, so a noisy neighbour hits all three alike
-        say(f"load run {i + 1}/{runs()}: unzip -p, faers load, polars loader ({zip_path.name})")
-        r = measure.run(["unzip", "-p", str(zip_path)])
-        floor.append(r.seconds)
-        floor_cpu.append(r.cpu_seconds)
-        r = faers_load(fresh(work / "single") / "faers.duckdb", [zip_path])
-        ours.append(r.seconds)
-        ours_cpu.append(r.cpu_seconds)
-        ours_rss.append(r.peak_rss_mb)
-        r = measure.run([PYTHON, "-m", "bench.polars_loader", str(zip_path), str(fresh(work / "plain") / "plain.duckdb")])
-        plain.append(r.seconds)
-        plain_cpu.append(r.cpu_seconds)
-        plain_rss.append(r.peak_rss_mb)
-    rows = _rows(work / "single" / "faers.duckdb")
-    return {
-        "zip": zip_path.name, "zip_mb": zip_path.stat().st_size / 1e6, "rows": rows,
-        "faers_load_s": measure.summary(ours), "unzip_floor_s": measure.summary(floor),
-        "polars_loader_s": measure.summary(plain), "faers_load_rss_mb": measure.summary(ours_rss),
-        "polars_loader_rss_mb": measure.summary(plain_rss),
-        "ratio_to_floor": _ratio(ours, floor), "speedup_vs_polars": _ratio(plain, ours),
-        "cpu_s": {"faers_load": measure.summary(ours_cpu), "unzip": measure.summary(floor_cpu),
-                  "polars_loader": measure.summary(plain_cpu)},
-        "cpu_ratio_to_floor": _ratio(ours_cpu, floor_cpu), "cpu_speedup_vs_polars": _ratio(plain_cpu, ours_cpu),
-    }
-
-
 def _ratio(num: list[float], den: list[float]) -> dict:
     """Per-run ratios (run i of each measured back to back), summarised."""
     return measure.summary([n / m for n, m in zip(num, den, strict=True)])
+
+
+# --- item 1: one quarter --------------------------------------------------------------------------------
+
+LOADERS = ("unzip", "faers_load", "duckdb_read_csv", "pandas")
+
+
+def bench_load(d: data.BenchData, work: Path) -> dict:
+    """The real-shape 2025Q4: faers load vs unzip -p (floor) vs plain DuckDB read_csv vs pandas, interleaved so
+    a noisy neighbour hits all four alike."""
+    zip_path = d.single
+    wall: dict[str, list[float]] = {k: [] for k in LOADERS}
+    cpu: dict[str, list[float]] = {k: [] for k in LOADERS}
+    rss: dict[str, list[float]] = {k: [] for k in LOADERS}
+    for i in range(runs()):
+        say(f"load run {i + 1}/{runs()}: unzip -p, faers load, DuckDB read_csv, pandas ({zip_path.name})")
+        for name in LOADERS:
+            if name == "unzip":
+                r = measure.run(["unzip", "-p", str(zip_path)])
+            elif name == "faers_load":
+                r = faers(fresh(work / "single") / "faers.duckdb", "load", str(zip_path))
+            else:
+                kind = "duckdb" if name == "duckdb_read_csv" else "pandas"
+                r = measure.run([PYTHON, "-m", "bench.baselines", kind, str(zip_path), str(fresh(work / kind) / "plain.duckdb")])
+            wall[name].append(r.seconds)
+            cpu[name].append(r.cpu_seconds)
+            rss[name].append(r.peak_rss_mb)
+    db = work / "single" / "faers.duckdb"
+    return {
+        "zip": zip_path.name, "zip_mb": zip_path.stat().st_size / 1e6, "rows": _rows(db), "db_mb": db.stat().st_size / 1e6,
+        "wall_s": {k: measure.summary(v) for k, v in wall.items()},
+        "cpu_s": {k: measure.summary(v) for k, v in cpu.items()},
+        "peak_rss_mb": {k: measure.summary(v) for k, v in rss.items()},
+        "ratio_to_unzip": {k: _ratio(wall[k], wall["unzip"]) for k in LOADERS[1:]},
+        "speedup_vs_pandas": _ratio(wall["pandas"], wall["faers_load"]),
+        "cpu_ratio_to_unzip": {k: _ratio(cpu[k], cpu["unzip"]) for k in LOADERS[1:]},
+    }
 
 
 def _rows(db: Path) -> dict:
@@ -103,52 +114,141 @@ def _rows(db: Path) -> dict:
         con.close()
 
 
-def bench_history(d: data.BenchData, work: Path) -> dict:
-    """Item 2: the history quarters loaded one after another in one `faers load`, then dedup."""
-    db = fresh(work / "history") / "faers.duckdb"
-    say(f"history: loading {len(d.history)} quarters into one database")
-    r = faers_load(db, d.history)
-    per_quarter = []
-    rows_before = 0
-    for quarter, rows, seconds in LOADED_RE.findall(r.stderr):
-        n = int(rows.replace(",", ""))
-        per_quarter.append({"quarter": quarter, "rows": n, "rows_before": rows_before, "seconds": float(seconds),
-                            "s_per_mrow": float(seconds) / (n / 1e6)})
-        rows_before += n
-    load_s = sum(q["seconds"] for q in per_quarter)
-    rest_s = r.seconds - load_s  # start-up, hashing, dedup over everything, views, checkpoint
-    rates = [q["s_per_mrow"] for q in per_quarter]
-    half = len(rates) // 2
-    growth = (statistics.mean(rates[half:]) / statistics.mean(rates[:half])) if half else 1.0
-    # 90 quarters: per-row load cost (as measured here) times real FAERS' rows, plus the once-per-load
-    # remainder (dedup etc.) scaled by rows too.
-    total_rows = rows_before
-    extrapolated = (load_s + rest_s) * REAL_FAERS_ROWS / total_rows
-    return {"quarters": per_quarter, "total_rows": total_rows, "wall_s": r.seconds, "cpu_s": r.cpu_seconds, "load_s": load_s,
-            "dedup_and_rest_s": rest_s, "peak_rss_mb": r.peak_rss_mb,
-            "s_per_mrow_growth_second_half_vs_first": growth, "extrapolated_90_quarters_s": extrapolated,
-            "db_mb": db.stat().st_size / 1e6}
+# --- item 3: storage layouts -----------------------------------------------------------------------------
 
 
-def bench_refresh(d: data.BenchData, work: Path, single: dict | None) -> dict:
-    """Item 3: one new quarter into a copy of the history database (load + dedup over everything)."""
-    base = work / "history" / "faers.duckdb"
-    if not base.exists():
-        raise SystemExit("refresh needs the history database: run `python -m bench.run history` first")
-    times, cpu, rss = [], [], []
+def bench_layouts(d: data.BenchData, work: Path) -> dict:
+    """bench/layouts.py's variants on the single quarter, interleaved with unzip -p; then the schema examples
+    and a report-like aggregation on each result."""
+    from bench import layouts, queries
+
+    zip_path = d.single
+    wall: dict[str, list[float]] = {k: [] for k in ("unzip", *layouts.VARIANTS)}
+    cpu: dict[str, list[float]] = {k: [] for k in ("unzip", *layouts.VARIANTS)}
+    last: dict[str, dict] = {}
     for i in range(runs()):
-        say(f"refresh run {i + 1}/{runs()}: {d.new.name} into the {len(d.history)}-quarter database")
-        db = fresh(work / "refresh") / "faers.duckdb"
-        shutil.copy2(base, db)
-        r = faers_load(db, [d.new])
-        times.append(r.seconds)
-        cpu.append(r.cpu_seconds)
-        rss.append(r.peak_rss_mb)
-    out = {"refresh_s": measure.summary(times), "cpu_s": measure.summary(cpu), "peak_rss_mb": measure.summary(rss)}
-    if single:
-        out["ratio_to_single_load"] = statistics.median(times) / single["faers_load_s"]["median"]
-        out["cpu_ratio_to_single_load"] = statistics.median(cpu) / single["cpu_s"]["faers_load"]["median"]
+        say(f"layouts run {i + 1}/{runs()}: {', '.join(layouts.VARIANTS)}")
+        r = measure.run(["unzip", "-p", str(zip_path)])
+        wall["unzip"].append(r.seconds)
+        cpu["unzip"].append(r.cpu_seconds)
+        for variant in layouts.VARIANTS:
+            result = work / "layout" / f"{variant}.json"
+            r = measure.run([PYTHON, "-m", "bench.layouts", variant, str(zip_path), str(fresh(work / "layout" / variant))],
+                            stdout_to=result)
+            wall[variant].append(r.seconds)
+            cpu[variant].append(r.cpu_seconds)
+            last[variant] = json.loads(result.read_text())
+    out: dict = {"variants": {}}
+    for variant in layouts.VARIANTS:
+        db = work / "layout" / variant / "layout.duckdb"
+        out["variants"][variant] = {
+            "wall_s": measure.summary(wall[variant]), "ratio_to_unzip": _ratio(wall[variant], wall["unzip"]),
+            "cpu_s": measure.summary(cpu[variant]), "cpu_ratio_to_unzip": _ratio(cpu[variant], cpu["unzip"]),
+            "bytes": last[variant]["bytes"], "per_table_s": last[variant]["per_table_s"],
+            "queries_s": queries.time_layout_queries(db),
+        }
+    out["unzip_s"] = measure.summary(wall["unzip"])
+    out["unzip_cpu_s"] = measure.summary(cpu["unzip"])
     return out
+
+
+# --- item 2: the whole history ---------------------------------------------------------------------------
+
+
+def bench_history(d: data.BenchData, work: Path) -> dict:
+    """`faers refresh` against the real-shape site served on 127.0.0.1: every quarter but the last, then the
+    last as an incremental refresh. Wall time, peak RSS, database size against the zips'.
+
+    BENCH_HISTORY_TIMEOUT bounds the full refresh: past it the refresh is stopped, the quarters it committed are
+    measured from the database (`loaded_quarters`), the rest is extrapolated and labelled so, and the views are
+    built over what was loaded so the study section still measures something."""
+    from faers import mirror
+    from faers.mirror.site import INDEX_PATH, index_html
+
+    db = fresh(work / "history") / "faers.duckdb"
+    quarters = sorted(d.zips)
+    site = fresh(work / "site")
+    exports = site / "content" / "Exports"
+    exports.mkdir(parents=True)
+    for q in quarters:  # the site the refresh sees grows by one quarter for the incremental step
+        (exports / d.zips[q].name).symlink_to(d.zips[q])
+    index = site / INDEX_PATH
+    index.parent.mkdir(parents=True)
+    out: dict = {"quarters": len(quarters), "rows": sum(d.rows.values()), "zip_bytes": d.zip_bytes}
+    timeout = float(os.environ.get("BENCH_HISTORY_TIMEOUT", "5400"))
+    with mirror.serve(site) as base:
+        for step, listed in (("full", quarters[:-1] or quarters), ("incremental", quarters)):
+            if step == "incremental" and (len(quarters) < 2 or out["full"].get("partial")):
+                break
+            index.write_text(index_html({q: d.zips[q].stat().st_size for q in listed}), encoding="utf-8")
+            say(f"history: faers refresh ({step}, {len(listed)} quarters listed)")
+            try:
+                r = faers(db, "refresh", timeout=timeout, index_url=mirror.index_url(base))
+            except (measure.TimedOut, RuntimeError) as exc:
+                out[step] = _partial_history(db, d, listed, timeout, str(exc).splitlines()[0][:300])
+                if out[step]["quarters_committed"]:
+                    say(f"history: {step} refresh stopped ({out[step]['stopped']}); building the views over what loaded")
+                    faers(db, "dedup", "latest_version")
+                continue
+            per_quarter = [{"quarter": q, "rows": int(n.replace(",", "")), "seconds": float(s)}
+                           for q, n, s in LOADED_RE.findall(r.stderr)]
+            out[step] = {"wall_s": r.seconds, "cpu_s": r.cpu_seconds, "peak_rss_mb": r.peak_rss_mb,
+                         "load_s": sum(q["seconds"] for q in per_quarter), "quarters_loaded": per_quarter,
+                         "db_bytes": db.stat().st_size}
+    out["db_bytes"] = db.stat().st_size if db.exists() else 0
+    out["db_to_zip"] = out["db_bytes"] / d.zip_bytes
+    return out
+
+
+def _partial_history(db: Path, d: data.BenchData, listed: list, elapsed: float, reason: str) -> dict:
+    """What a stopped refresh committed, from `loaded_quarters` (per-quarter seconds from consecutive
+    loaded_at stamps), and the whole history extrapolated by rows (labelled as such)."""
+    import duckdb
+
+    loaded = []
+    if db.exists():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            loaded = con.execute("SELECT quarter, rows_inserted, epoch(loaded_at) FROM loaded_quarters ORDER BY loaded_at").fetchall()
+        except duckdb.CatalogException:  # stopped before the schema existed
+            pass
+        finally:
+            con.close()
+    per_quarter = [{"quarter": q, "rows": n, "seconds": t - loaded[i - 1][2]}
+                   for i, (q, n, t) in enumerate(loaded) if i > 0]
+    rows_loaded = sum(n for _, n, _ in loaded)
+    rows_listed = sum(d.rows[q] for q in listed)
+    load_s = sum(q["seconds"] for q in per_quarter)
+    rows_timed = sum(q["rows"] for q in per_quarter)
+    return {"partial": True, "stopped": reason, "wall_s": elapsed, "quarters_loaded": per_quarter,
+            "quarters_committed": len(loaded), "rows_loaded": rows_loaded, "rows_listed": rows_listed,
+            "load_s": load_s, "db_bytes": db.stat().st_size if db.exists() else 0,
+            "extrapolated_load_s": load_s / rows_timed * rows_listed if rows_timed else None}
+
+
+# --- the sections ---------------------------------------------------------------------------------------
+
+
+def _optional(module: str, func: str, *args) -> dict:
+    """Sections that need other branches' code: skipped with the reason when it is missing."""
+    import importlib
+
+    try:
+        fn = getattr(importlib.import_module(module), func)
+        return fn(*args)
+    except ImportError as exc:
+        return {"skipped": f"{exc}"}
+
+
+SECTIONS: dict[str, Callable[[data.BenchData, Path], dict]] = {
+    "load": bench_load,
+    "layouts": bench_layouts,
+    "history": bench_history,
+    "study": lambda d, work: _optional("bench.study", "bench_study", work / "history" / "faers.duckdb"),
+    "stats": lambda d, work: _optional("bench.stats", "bench_stats"),
+    "duplicates": lambda d, work: _optional("bench.duplicates", "bench_duplicates", ["duplicates"], None),
+    "neoplasms": lambda d, work: _optional("bench.neoplasms", "bench_neoplasms"),
+}
 
 
 def main(argv: list[str]) -> int:
@@ -158,37 +258,28 @@ def main(argv: list[str]) -> int:
         print(f"unknown section(s) {unknown}: choose from {', '.join(SECTIONS)}", file=sys.stderr)
         return 2
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
-    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    if results.get("format") != RESULTS_FORMAT:  # figures of the mirror-based bench: not comparable, dropped
+        results = {"format": RESULTS_FORMAT}
+    results["machine"] = machine()
     d = data.prepare(say)
     work = data.CACHE / "work"
-    config = {"scale": d.scale, "quarters": len(d.history), "runs": runs(), "at": dt.datetime.now().isoformat(timespec="seconds")}
-    if "load" in chosen:
-        results["load"] = {"config": config, **bench_load(d, work)}
-    if "history" in chosen:
-        results["history"] = {"config": config, **bench_history(d, work)}
-    if "refresh" in chosen:
-        results["refresh"] = {"config": config, **bench_refresh(d, work, results.get("load"))}
-    if "stats" in chosen:
-        results["stats"] = _optional("bench.stats", "bench_stats")
-        results["neoplasms"] = _optional("bench.neoplasms", "bench_neoplasms")  # issue 11: classifier speed
-    if "study" in chosen:
-        results["study"] = _optional("bench.study", "bench_study", work / "history" / "faers.duckdb")
-    results["duplicates"] = _optional("bench.duplicates", "bench_duplicates", chosen, results.get("duplicates"))
-    RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
-    (HERE / "results.md").write_text(report.markdown(results))
+    for name in chosen:
+        config = {"scale": d.scale, "quarters": len(d.zips), "runs": runs(), "at": dt.datetime.now().isoformat(timespec="seconds"),
+                  "load_average_at_start": os.getloadavg()[0]}
+        results[name] = {"config": config, **SECTIONS[name](d, work)}
+        RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")  # after each section: a later one may die
+        (HERE / "results.md").write_text(report.markdown(results))
     say(f"wrote {RESULTS_JSON} and {HERE / 'results.md'}")
     return 0
 
 
-def _optional(module: str, func: str, *args) -> dict:
-    """Sections that need other branches' code (stats, study): skipped with the reason when it is missing."""
-    import importlib
-
-    try:
-        fn = getattr(importlib.import_module(module), func)
-        return fn(*args)
-    except ImportError as exc:
-        return {"skipped": f"{exc}"}
+def machine() -> dict:
+    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), None) if Path("/proc/meminfo").exists() else None
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_mb": mem, "python": platform.python_version(),
+            "platform": platform.platform()}
 
 
 if __name__ == "__main__":

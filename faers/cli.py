@@ -401,8 +401,9 @@ def status_cmd(
     if fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
         return
-    compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
-               "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
+    # Short headers, so the whole line accounting (read = loaded + repaired + rejected) fits 80 columns.
+    compact = {"quarter": "quarter", "rows_read": "read", "rows_loaded": "loaded", "rows_repaired": "repaired",
+               "rows_rejected": "rejected", "deleted_caseids": "deleted", "reports_kept": "reports"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
@@ -726,19 +727,28 @@ def report_cmd(
     ctx: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory (files go to DIR/car_t_spm/).")] = Path("reports"),
     through: Annotated[str | None, typer.Option("--through", help="Last quarter analysed, e.g. 2023Q4 (default: latest loaded).")] = None,
-    roles: Roles = "suspect",
-    comparator: Comparator = "indication",
-    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep.")] = False,
+    roles: Annotated[str | None, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS, the default) or any.")] = None,
+    comparator: Annotated[str | None, typer.Option("--comparator", help="indication (same indications, no CAR T; the default), all or class.")] = None,
+    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep and the option variants.")] = False,
     prior: PriorOption = "database",
+    preset: Annotated[str | None, typer.Option("--preset", help="Main tables at a paper's settings: elsallab2024 (through 2023Q4) or storgard2024 (2017Q3..2023Q3).")] = None,
+    comparator_from: Annotated[str | None, typer.Option("--comparator-from", help="Comparator reports only from this quarter on (case first in FAERS), e.g. 2017Q3.")] = None,
+    any_approval: Annotated[bool, typer.Option("--indications-any-date", help="Count a product's indications in the comparator even before their FDA approval (default: only once approved by the cutoff).")] = False,
+    exclude_masking: Annotated[bool, typer.Option("--exclude-masking", help="Leave reports naming SPM-labelled drugs (lenalidomide, pomalidomide, thalidomide) out of the comparator.")] = False,
+    keep_pre_existing: Annotated[bool, typer.Option("--keep-pre-existing", help="Count SPMs whose event date is before the first CAR T therapy start (default: not counted).")] = False,
+    stratum: Annotated[str | None, typer.Option("--stratum", help="Restrict the whole analysis: health_professional, us_occurrence, without_study_reports, received_before_2023-11-28 or received_from_2023-11-28.")] = None,
 ) -> None:
     """Write the CAR T second-primary-malignancy study: CSV tables, report.md, report.html, manifest.json.
 
     Example: faers report --through 2023Q4 --roles suspect --comparator indication
+    Example: faers report --preset storgard2024 --exclude-masking
     """
-    from faers import report
+    from faers import report, study
 
+    options = study.StudyOptions(approved_only=not any_approval, comparator_from=comparator_from,
+                                 exclude_masking=exclude_masking, stratum=stratum, keep_pre_existing=keep_pre_existing)
     result = report.write_report(settings(ctx), out_dir, through=through, roles=roles, comparator=comparator,
-                                 sensitivity=not no_sensitivity, prior=prior)
+                                 sensitivity=not no_sensitivity, prior=prior, options=options, preset=preset)
     s = result.summary
     out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
               f"through {s['through']}, roles {s['roles']}")
