@@ -757,10 +757,8 @@ def posterior_quantile(theta, n, e, prob, qn=None, *, rtol=1e-12, max_iter=200):
         xa, qa = x[active], qn[active]
         s1, r1, s2, r2 = shape1[active], rate1[active], shape2[active], rate2[active]
         cdf = qa * special.gammainc(s1, r1 * xa) + (1 - qa) * special.gammainc(s2, r2 * xa) - prob
-        # the mixture density in log space: no 0 * inf when one component's density overflows where Qn = 0
-        with np.errstate(divide="ignore"):
-            pdf = np.exp(np.logaddexp(np.log(qa) + log_norm1[active] + special.xlogy(s1 - 1, xa) - r1 * xa,
-                                      np.log1p(-qa) + log_norm2[active] + special.xlogy(s2 - 1, xa) - r2 * xa))
+        pdf = (qa * np.exp(log_norm1[active] + special.xlogy(s1 - 1, xa) - r1 * xa)
+               + (1 - qa) * np.exp(log_norm2[active] + special.xlogy(s2 - 1, xa) - r2 * xa))
         lo_a = np.where(cdf < 0, xa, lo[active])
         hi_a = np.where(cdf > 0, xa, hi[active])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
