@@ -401,8 +401,9 @@ def status_cmd(
     if fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
         return
-    compact = {"quarter": "quarter", "rows_read": "lines read", "rows_loaded": "loaded", "rows_repaired": "repaired",
-               "rows_rejected": "rejected", "deleted_caseids": "deleted ids", "reports_kept": "reports kept"}
+    # Short headers, so the whole line accounting (read = loaded + repaired + rejected) fits 80 columns.
+    compact = {"quarter": "quarter", "rows_read": "read", "rows_loaded": "loaded", "rows_repaired": "repaired",
+               "rows_rejected": "rejected", "deleted_caseids": "deleted", "reports_kept": "reports"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
     if pending:
@@ -618,50 +619,65 @@ def vocab_products(ctx: typer.Context, fmt: FormatOption = Format.table, max_row
     print_table(table, title="CAR T products", fmt=fmt, max_rows=max_rows)
 
 
-def _check_format(fmt: str) -> None:
-    from faers.errors import ConfigError
-
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"unknown --format {fmt!r}: use table, csv or json")
-
-
-def _emit_rows(df, fmt: str, title: str) -> None:
-    """Print rows as a table (terminal) or as csv / json for scripts."""
-    from faers.vocab import neoplasms
-
-    if fmt == "table":
-        print_table(df, title=title)
-    else:
-        sys.stdout.write(neoplasms.format_rows(df, fmt))
-
-
 @vocab_app.command("classify")
 def vocab_classify(
+    ctx: typer.Context,
     terms: Annotated[list[str] | None, typer.Argument(help="Terms to classify (PTs, LLTs, any spelling).")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A text file with one term per line.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    meddra_paths: Annotated[str, typer.Option(
+        "--meddra-paths", help="With a MedDRA release in the database: primary (the PT's primary SOC path) or all.",
+        callback=_one_of("MedDRA paths", lambda: ("primary", "all")))] = "primary",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Classify reaction terms as neoplasms (malignancy, category, subgroup, qualifiers, deciding rule); offline.
 
-    One output row per input term, in input order (arguments first, then --file). No database is needed.
+    One output row per input term, in input order (arguments first, then --file). No database is needed; when
+    the database holds a licensed MedDRA release (faers meddra load), MedDRA's PT, HLGT and category are shown
+    beside the rules' and the agreement is printed on stderr.
 
     Example: faers vocab classify "T-cell lymphoma stage IV" Leukopenia --format csv
     """
     from faers.errors import ConfigError
     from faers.vocab import neoplasms
 
-    _check_format(fmt)
     given = list(terms or []) + (neoplasms.read_terms(file) if file is not None else [])
     if not given:
         raise ConfigError("no terms to classify: give TERM arguments or --file FILE (one term per line)")
-    _emit_rows(neoplasms.classify_many(given).select(neoplasms.COLUMNS), fmt, "neoplasm classification")
+    table = neoplasms.classify_many(given).select(neoplasms.COLUMNS)
+    release = _meddra_connection(settings(ctx).db_path)
+    if release is not None:
+        with contextlib.closing(release):
+            table, figure = neoplasms.with_meddra(release, table, all_paths=meddra_paths == "all")
+        agreement = "n/a" if figure["agreement"] is None else f"{100 * figure['agreement']:.1f} %"
+        err.print(f"agreement with MedDRA ({meddra_paths} paths): {figure['agree']} of {figure['known']} terms the "
+                  f"release knows ({agreement}); {table.height - figure['known']} not in the release", highlight=False)
+    print_table(table, title="neoplasm classification", fmt=fmt, max_rows=max_rows)
+
+
+def _meddra_connection(db_path: Path):
+    """A read-only connection to the database when it exists and holds a MedDRA release, else None (classify
+    stays offline and database-free)."""
+    if not db_path.exists():
+        return None
+    from faers.database import Database
+
+    db = Database(db_path)
+    try:
+        if "meddra_pt" in db.table_names():
+            return db.con
+    except FaersError:  # busy or unreadable: classify without MedDRA
+        pass
+    db.close()
+    return None
 
 
 @vocab_app.command("audit")
 def vocab_audit(
     ctx: typer.Context,
     car_t: Annotated[bool, typer.Option("--car-t", help="Only terms seen in CAR T reports.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: FormatOption = Format.table,
+    max_rows: MaxRowsOption = None,
 ) -> None:
     """Every reaction term of the loaded database the neoplasm rules call a neoplasm or reject as a look-alike,
     with its classification, the deciding rule and report counts (all, CAR T): the worklist for checking the rules.
@@ -670,9 +686,10 @@ def vocab_audit(
     """
     from faers.vocab import neoplasms
 
-    _check_format(fmt)
-    df = neoplasms.audit(_vocabulary_database(ctx), car_t_only=car_t)
-    _emit_rows(df, fmt, "neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""))
+    with _vocabulary_database(ctx) as db:
+        table = neoplasms.audit(db.con, car_t_only=car_t)
+    print_table(table, title="neoplasm terms in the database" + (" (CAR T reports)" if car_t else ""), fmt=fmt,
+                max_rows=max_rows)
 
 
 @meddra_app.command("load")
@@ -710,19 +727,28 @@ def report_cmd(
     ctx: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory (files go to DIR/car_t_spm/).")] = Path("reports"),
     through: Annotated[str | None, typer.Option("--through", help="Last quarter analysed, e.g. 2023Q4 (default: latest loaded).")] = None,
-    roles: Roles = "suspect",
-    comparator: Comparator = "indication",
-    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep.")] = False,
+    roles: Annotated[str | None, typer.Option("--roles", help="Drug roles that count: ps, suspect (PS or SS, the default) or any.")] = None,
+    comparator: Annotated[str | None, typer.Option("--comparator", help="indication (same indications, no CAR T; the default), all or class.")] = None,
+    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the roles x dedup x cutoff sweep and the option variants.")] = False,
     prior: PriorOption = "database",
+    preset: Annotated[str | None, typer.Option("--preset", help="Main tables at a paper's settings: elsallab2024 (through 2023Q4) or storgard2024 (2017Q3..2023Q3).")] = None,
+    comparator_from: Annotated[str | None, typer.Option("--comparator-from", help="Comparator reports only from this quarter on (case first in FAERS), e.g. 2017Q3.")] = None,
+    any_approval: Annotated[bool, typer.Option("--indications-any-date", help="Count a product's indications in the comparator even before their FDA approval (default: only once approved by the cutoff).")] = False,
+    exclude_masking: Annotated[bool, typer.Option("--exclude-masking", help="Leave reports naming SPM-labelled drugs (lenalidomide, pomalidomide, thalidomide) out of the comparator.")] = False,
+    keep_pre_existing: Annotated[bool, typer.Option("--keep-pre-existing", help="Count SPMs whose event date is before the first CAR T therapy start (default: not counted).")] = False,
+    stratum: Annotated[str | None, typer.Option("--stratum", help="Restrict the whole analysis: health_professional, us_occurrence, without_study_reports, received_before_2023-11-28 or received_from_2023-11-28.")] = None,
 ) -> None:
     """Write the CAR T second-primary-malignancy study: CSV tables, report.md, report.html, manifest.json.
 
     Example: faers report --through 2023Q4 --roles suspect --comparator indication
+    Example: faers report --preset storgard2024 --exclude-masking
     """
-    from faers import report
+    from faers import report, study
 
+    options = study.StudyOptions(approved_only=not any_approval, comparator_from=comparator_from,
+                                 exclude_masking=exclude_masking, stratum=stratum, keep_pre_existing=keep_pre_existing)
     result = report.write_report(settings(ctx), out_dir, through=through, roles=roles, comparator=comparator,
-                                 sensitivity=not no_sensitivity, prior=prior)
+                                 sensitivity=not no_sensitivity, prior=prior, options=options, preset=preset)
     s = result.summary
     out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
               f"through {s['through']}, roles {s['roles']}")

@@ -1,5 +1,6 @@
 """Cross-report duplicates: the same patient's event reported under different caseids, found among the
-deduplicated (latest_version) cases by a Fellegi–Sunter model (EM on DuckDB, faers' own) or an AEOLUS-style exact rule.
+deduplicated (latest_version) cases by a Fellegi–Sunter model (trained and scored by splink on DuckDB, or by
+faers' own EM) or by an AEOLUS-style exact rule.
 
 Writes `duplicate_pairs` (scored candidate pairs with the agreement level of every compared field),
 `duplicate_groups` (connected components of the pairs at the threshold, each with its representative) and
@@ -11,7 +12,8 @@ log2(lambda/(1-lambda)) + sum over fields of log2(m_k/u_k) at the field's observ
 m_k = P(level k | same patient), u_k = P(level k | different patients) and lambda = P(same patient) for a random
 pair; match_probability = 2^w / (1 + 2^w). u is estimated from random pairs of reports (almost all
 non-matches); m by unsupervised expectation maximisation on the blocked pairs, one session per blocking key,
-each leaving out the comparisons its key conditions on (splink's training scheme); lambda from the sessions.
+each leaving out the comparisons its key conditions on (splink's training scheme); lambda from deterministic
+rules with an assumed recall (PRIOR_RULES). Both probabilistic methods share the comparisons, keys and prior.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ BLOCK_FIELDS = {
     "key_event_age": {"event_date", "age", "sex"},
     "key_drug_country": {"ingredients", "occr_country"},
 }
-# EM training sessions: each blocks on fields whose m it cannot estimate; together they cover every field.
 MAX_EM_ITERATIONS = 25
 U_SAMPLE_PAIRS = 50_000  # random pairs for u (EM's starting point only): enough for 11 fields of few levels
 

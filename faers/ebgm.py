@@ -9,11 +9,14 @@ so the marginal of n is a mixture of negative binomials, NB(n; size=alpha, prob=
 (DuMouchel 1999, Am Stat 53:177, eqs. 5-12). The prior is fitted by maximum likelihood on the pairs with
 n >= 1, with the zero-truncated likelihood of DuMouchel & Pregibon (2001, KDD '01) exactly as openEBGM's
 ``negLL``/``negLLsquash`` write it (each component truncated separately, P mixing the truncated components),
-so negLL values are comparable with openEBGM's (4162.4557 on its ``caers`` data).
+so negLL values are comparable with openEBGM's (4162.4557 on its ``caers`` data). The fit keeps theta in
+openEBGM hyperEM's box (alpha, beta in [1e-5, 20], P in [0.001, 0.999]), records where it is flat, and
+falls back to DuMouchel's 1999 prior when the data cannot identify one (docs/statistics.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -475,21 +478,35 @@ def fit_prior(n, e, *, starts=DEFAULT_STARTS, squash_data: bool | None = None,
             fit.flat = [_flat_direction(fit, name, points, n, e, distinct) for name in fit.at_bounds]
         fit.note = "; ".join(d["summary"] for d in fit.flat)
         # flat is harmless where it does not move what the analyst reads: the strongest signals' EBGM
-        problems = [d["summary"] for d in fit.flat if d["top_signals_max_relative_change"] > FLAT_EBGM_TOLERANCE]
+        problems = [f"the likelihood is flat along {d['parameter']} (on its {d['bound']} bound {d['value']:.3g}) and "
+                    f"the EBGM of the strongest signals moves by up to {100 * d['top_signals_max_relative_change']:.2g} "
+                    f"% along it" for d in fit.flat if d["top_signals_max_relative_change"] > FLAT_EBGM_TOLERANCE]
     if problems:
         fit.identifiable = False
         fit.note = "; ".join(problems)
         if fallback is not None:
             fit = _with_fallback(fit, fallback, points, n_pos, e_pos, squash_data)
-            log.warning(fit.summary())
             warnings.warn(fit.summary(), PriorNotIdentifiableWarning, stacklevel=2)
         else:
             message = (f"EBGM prior fit: {fit.note}; keeping the best {best.neg_log_lik:.6f} at theta "
                        f"{best.theta}. Check the fit or give --prior.")
-            log.warning(message)
             warnings.warn(message, PriorDisagreementWarning, stacklevel=2)
     fit.seconds = time.perf_counter() - started
     return fit
+
+
+@contextlib.contextmanager
+def prior_warnings_logged():
+    """Inside: the fit's PriorDisagreementWarning / PriorNotIdentifiableWarning become one log line each
+    (WARNING), for commands that report the fit themselves; other warnings pass on unchanged."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PriorDisagreementWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, PriorDisagreementWarning):
+            log.warning(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _one_blas_thread():
@@ -549,7 +566,8 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
     the bound into the box in steps of a factor 10, the others refitted each time (beyond a ceiling the
     partner alpha or beta may follow), until the profile rises by more than FLAT_RISE. Where it is no more
     than FLAT_RISE above the fit (the flat region, and any better point beyond the bound) the EBGM of the
-    TOP_SIGNALS strongest signals (rows of the input, by EBGM at the fit) and of every pair is evaluated.
+    TOP_SIGNALS strongest signals (distinct (n, E) points by EBGM at the fit, each with its first input row)
+    and of every point as fitted is evaluated.
     A bound is *binding* when beyond it the negLL is lower by more than FLAT_RISE (the data want the
     parameter beyond it); that point then counts in the EBGM range too.
     """
@@ -574,7 +592,7 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
         if side == "upper" and i < 4:  # toward a point mass: start at the same component mean alpha / beta
             x[i ^ 1] += value - x[i]
         x[i] = value  # from the previous point inside the box: the path is smooth, each refit short
-        run = _fit_from(_from_free(x), points, bounds=bounds)
+        run = _fit_from(_from_free(x), points, bounds=bounds, tolerance=PROFILE_TOLERANCE)
         x = _to_free(run.theta)
         rise = run.neg_log_lik - fit.neg_log_lik
         profile.append({name: run.theta[i], "neg_log_lik_rise": rise, "inside_bounds": k > 0,
@@ -583,15 +601,18 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
             flat_thetas.append(run.theta)
         elif k > 0:
             break
-    rows = np.flatnonzero(n >= 1)
-    at_fit = ebgm(fit.theta, n[rows], e[rows])
+    dn, de, _ = distinct  # every pair with n >= 1, as distinct (n, E) points
+    at_fit = ebgm(fit.theta, dn, de)
     top = np.argsort(-at_fit, kind="stable")[:TOP_SIGNALS]
-    top_values = np.array([ebgm(t, n[rows[top]], e[rows[top]]) for t in flat_thetas])
-    dn, de, dw = distinct  # every pair, as distinct (n, E) points with their counts
-    base = ebgm(fit.theta, dn, de)
-    moved = np.zeros(len(dn), dtype=bool)
+    rows = [int(np.flatnonzero((n == dn[j]) & (e == de[j]))[0]) for j in top]  # the first input row of each
+    top_values = np.array([ebgm(t, dn[top], de[top]) for t in flat_thetas])
+    # pairs whose EBGM moves by more than 10 %: counted on the points as fitted (squashed bins stand for
+    # their pairs), which at FAERS scale is a tenth of the distinct points
+    base = ebgm(fit.theta, points.n, points.e)
+    moved = np.zeros(len(points), dtype=bool)
     for t in flat_thetas[1:]:
-        moved |= np.abs(ebgm(t, dn, de) / base - 1) > 0.1
+        moved |= np.abs(ebgm(t, points.n, points.e) / base - 1) > 0.1
+    dw = points.w
     top_change = float(np.max(top_values.max(axis=0) / top_values.min(axis=0) - 1))
     flat_values = [p[name] for p in profile if p["neg_log_lik_rise"] <= FLAT_RISE] + [fit.theta[i]]
     pairs_moved = int(dw[moved].sum())
@@ -607,7 +628,7 @@ def _flat_direction(fit: PriorFit, at_bound: str, points: _Points, n, e, distinc
     return {
         "parameter": name, "bound": side, "value": bound, "profile": profile, "binding": binding,
         "flat_range": [min(flat_values), max(flat_values)],
-        "top_signals": [{"row": int(rows[j]), "a": float(n[rows[j]]), "expected": float(e[rows[j]]),
+        "top_signals": [{"row": rows[k], "a": float(dn[j]), "expected": float(de[j]),
                          "ebgm": float(at_fit[j]), "ebgm_min": float(top_values[:, k].min()),
                          "ebgm_max": float(top_values[:, k].max())} for k, j in enumerate(top)],
         "top_signals_max_relative_change": top_change,
@@ -645,7 +666,13 @@ def _polish_all(coarse: list[StartResult], points: _Points, same=1e-4) -> list[S
     return out
 
 
-def _fit_from(start, points: _Points, bounds=FREE_BOUNDS) -> StartResult:
+#: L-BFGS-B stopping rules (on the per-pair mean negLL): the fit's, and the looser profile refits' (a
+#: profile point needs its negLL to ~1e-4 on any table, not to the last bit).
+FIT_TOLERANCE = {"ftol": 1e-15, "gtol": 1e-10}
+PROFILE_TOLERANCE = {"ftol": 1e-12, "gtol": 1e-6}
+
+
+def _fit_from(start, points: _Points, bounds=FREE_BOUNDS, tolerance=None) -> StartResult:
     start = _validate_theta(start)
     lower, upper = (np.array(b) for b in zip(*bounds, strict=True))
     x0 = np.clip(_to_free(start), lower, upper)  # a start outside the box begins on its edge
@@ -658,7 +685,7 @@ def _fit_from(start, points: _Points, bounds=FREE_BOUNDS) -> StartResult:
 
     try:
         res = optimize.minimize(mean_objective, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
+                                options={"maxiter": 2000, **(tolerance or FIT_TOLERANCE)})
     except (ValueError, FloatingPointError, OverflowError) as exc:  # a start that wanders off fails alone
         return StartResult(start=start, theta=start, neg_log_lik=math.inf, converged=False, iterations=0,
                            message=f"failed: {exc}")

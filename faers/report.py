@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from faers import __version__, duplicates, signals, study
+from faers import __version__, casebook, duplicates, published, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
@@ -27,27 +27,43 @@ class ReportResult:
     summary: dict
 
 
-def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str = "suspect",
-                 comparator: str = "indication", sensitivity: bool = True, prior="database",
+def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str | None = None,
+                 comparator: str | None = None, sensitivity: bool = True, prior="database",
+                 options: study.StudyOptions | None = None, preset: str | None = None,
                  install_vocab=None) -> ReportResult:
     """Run the study on the database in `settings` and write every output file; returns where they are.
     prior: the EBGM prior, 'database' (fitted once on every ingredient x PT pair of the selection), 'table'
-    (fitted on the signals table) or five numbers alpha1,beta1,alpha2,beta2,p (a tuple or its text)."""
+    (fitted on the signals table) or five numbers alpha1,beta1,alpha2,beta2,p (a tuple or its text).
+    options: comparator and counting options (study.StudyOptions). preset: a published source's settings
+    (published.PRESETS) for the main tables; through/roles/comparator/options given explicitly win over it."""
     prior = signals.parse_prior_choice(prior) if prior is None or isinstance(prior, str) else tuple(prior)
+    options = options or study.DEFAULT_OPTIONS
+    if preset is not None:
+        chosen = published.preset(preset)
+        window = published.source_window(chosen.source)
+        through = through or window[1]
+        roles = roles or chosen.roles
+        comparator = comparator or chosen.comparator
+        if options.comparator_from is None:
+            options = published.source_options(chosen.source, options)
+    roles = roles or "suspect"
+    comparator = comparator or "indication"
     if comparator not in study.COMPARATORS:
         raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
     started = time.perf_counter()
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
         through_q = study.resolve_cutoff(st, through)
+        study.set_options(st, options)
         study.select(st, st.db_rule, through_q)
         study.expose(st, roles)
         study.require_car_t(st)
         counts = study.signal_counts(st)
         main_tables = study.tables_from_counts(st, counts, comparator)
-        theta, database_fit = signals.resolve_prior(st, prior, roles)
-        signal_df, fit = signals.signal_table(counts, prior=theta)
-        prior_used = signals.prior_record(prior, fit, database_fit)
+        theta, database_fit = signals.resolve_prior(st, prior, roles, stratified=True)
+        signal_df, fit = signals.signal_table(study.with_expected(st, counts), prior=theta)
+        signal_df = signals.keep_ebgm_where(signal_df, *study.ebgm_applies(st))
+        prior_used = signals.prior_record(prior, fit, database_fit, stratified=True)
         signal_df = signal_df.select([c for c in signals.SIGNAL_COLUMNS] +
                                      [c for c in signal_df.columns if c not in signals.SIGNAL_COLUMNS])
         # a fixed row order, so the same database gives a byte-identical signals.csv
@@ -56,23 +72,40 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         products_df = study.products(counts)
         categories_df = study.categories(counts)
         onset_rows, onset_df = study.time_to_onset(st)
+        spm_cases_df = casebook.spm_cases(st)
+        pt_appendix_df = casebook.pt_appendix(st)
+        table1_df = casebook.table1(st, study.PRODUCTS)
         funnel_df = study.funnel(st)
         timeline_df = study.timeline(st, comparator)
         rule = st.db_rule
         # counted before the sweep and published_vs_computed move the selection
         row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
                       "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
+        variants_df = study.variant_rows(st, roles) if sensitivity else pl.DataFrame()
         # the sweep starts at the main selection and, where its selections are the published sources'
-        # cutoffs, takes their tables there, so each selection is built once
-        tables_at: dict[str, dict] = {through_q: main_tables}
-        wanted = study.published_cutoffs(st)
+        # windows, takes their tables there, so each selection is built once
+        tables_at: dict[tuple, dict] = {(through_q, st.options): main_tables}
+        wanted = [(study.resolve_cutoff(st, t), o) for t, o in published.wanted_settings(st.options)]
+
+        def take(sel_through: str | None, sel_options) -> dict:
+            key = (study.resolve_cutoff(st, sel_through), sel_options)
+            if key not in tables_at:
+                base = st.options
+                study.set_options(st, sel_options)
+                tables_at[key] = study.run_tables(st, rule, key[0], roles, comparator)
+                study.set_options(st, base)
+            return tables_at[key]
 
         def take_published(sel_rule: str, sel_through: str) -> None:
-            if sel_rule == rule and sel_through in wanted and sel_through not in tables_at:
-                tables_at[sel_through] = study.run_tables(st, sel_rule, sel_through, roles, comparator)
+            for want_through, want_options in wanted:
+                if sel_rule == rule and sel_through == want_through:
+                    take(want_through, want_options)
 
         sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
-        published_df = study.published_vs_computed(st, main_tables, roles, comparator, tables_at)
+        if sensitivity:
+            sensitivity_df = pl.concat([sensitivity_df, variants_df], how="diagonal_relaxed")
+        published_df = published.published_vs_computed(take, st.options, roles, comparator, study.PRODUCTS,
+                                                       study.ALL_CAR_T)
         provenance = _provenance(st)
         provenance["duplicates_model"] = duplicates.last_run(st.con)  # None until `faers duplicates` ran
     finally:
@@ -84,10 +117,12 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         "summary.csv": summary_df, "products.csv": products_df, "categories.csv": categories_df,
         "signals.csv": signal_df, "published_vs_computed.csv": published_df, "sensitivity.csv": sensitivity_df,
         "time_to_onset.csv": onset_df, "timeline.csv": timeline_df, "funnel.csv": funnel_df,
+        "spm_cases.csv": spm_cases_df, "spm_pt_counts.csv": pt_appendix_df, "table1.csv": table1_df,
     }
     for name, df in tables.items():
         _write_csv(df, directory / name)
     params = {"through": through_q, "roles": roles, "role_codes": study.ROLE_SETTINGS[roles], "comparator": comparator,
+              "preset": preset, "options": dict(options.__dict__), "published_figures": published.published_version(),
               "dedup_rule": rule, "min_reports_for_ror": signals.MIN_REPORTS,
               "signal_criterion": study.SIGNAL_CRITERION, "event_groups": list(study.EVENT_GROUPS),
               "sensitivity": {"roles": list(study.ROLE_SETTINGS), "dedup_rules": list(study.DEDUP_RULES),
@@ -111,13 +146,46 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
     }
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
     summary = dict(summary_df.iter_rows())
+    extra = casebook_sections(table1_df, spm_cases_df, pt_appendix_df)
     md = render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                         sensitivity_df, params, manifest, funnel_df)
+                         sensitivity_df, params, manifest, funnel_df, extra)
     (directory / "report.md").write_text(md, encoding="utf-8")
     page = render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows,
-                       timeline_df, sensitivity_df, params, manifest, funnel_df)
+                       timeline_df, sensitivity_df, params, manifest, funnel_df, extra)
     (directory / "report.html").write_text(page, encoding="utf-8")
     return ReportResult(directory, directory / "report.html", seconds, summary)
+
+
+CASE_COLUMNS = ["caseid", "caseversion", "primaryid", "quarter", "car_t_products", "neoplasm_terms", "indications",
+                "age_years", "sex", "occr_country", "occp_cod", "report_sources", "outcomes", "event_dt",
+                "first_car_t_start", "days_from_infusion", "init_fda_dt", "pre_existing", "counted_as_spm"]
+
+
+def casebook_sections(table1_df: pl.DataFrame, spm_cases_df: pl.DataFrame, pt_appendix_df: pl.DataFrame) -> dict:
+    """The casebook's sections for report.md/report.html: Table 1, the SPM cases grouped by category (HTML: one
+    table per category; Markdown: the listing), the per-category PT counts."""
+    cases_title = "SPM case line listing (spm_cases.csv)"
+    grouped = []
+    if spm_cases_df.height:
+        exploded = spm_cases_df.with_columns(pl.col("spm_categories").fill_null("(none counted)")
+                                             .str.split("; ").alias("category")).explode("category")
+        for (category,), part in exploded.group_by(["category"], maintain_order=True):
+            grouped.append(f"<h3>{_esc(category)} ({part.height} reports)</h3>" + _html_table(part, CASE_COLUMNS))
+    return {
+        "sections": [
+            ("Table 1: CAR T and SPM reports (table1.csv)",
+             "Reports of the main selection and roles; a report naming two products counts under each product. "
+             "Percentages of the column total.", table1_df),
+            (cases_title, "One row per CAR T report with a counted SPM term (roles as selected), grouped by SPM "
+                          "category (a report appears under each of its categories). pre_existing: event date before the "
+                          "first CAR T therapy start; such reports are not counted as SPM reports unless "
+                          "--keep-pre-existing. Every field is in spm_cases.csv.", spm_cases_df.select(
+                              [c for c in ["spm_categories", *CASE_COLUMNS] if c in spm_cases_df.columns])),
+            ("Appendix: PTs per SPM category (spm_pt_counts.csv)",
+             "CAR T reports of the selection with each neoplasm PT, counted or excluded (with the reason).", pt_appendix_df),
+        ],
+        "html": {cases_title: "".join(grouped) or "<p><em>no SPM reports</em></p>"},
+    }
 
 
 def _write_csv(df: pl.DataFrame, path: Path) -> None:
@@ -181,16 +249,21 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
                           "is kept. Reports are counted as distinct deduplicated reports."),
         ("Drug roles", f"A report is a CAR T report when it names a product with role {roles} "
                        f"(`--roles {params['roles']}`). A report counts once per product it names."),
-        ("Event groups", "Second primary malignancies (SPM) and the study categories are curated MedDRA PT "
-                         "lists (leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell "
-                         "NHL + T-cell LGL = T-cell malignancy, plasma cell, other solid); the treated disease "
-                         "(B-cell lymphomas, B-ALL, myeloma for BCMA products) and progression/relapse terms "
-                         "are excluded."),
+        ("Event groups", "Reaction terms (PTs, LLTs, old spellings) are classified by versioned rules "
+                         "(faers/data/vocab/neoplasm_rules.csv; MedDRA's primary SOC path when a licensed release is "
+                         "loaded) into neoplasm / malignancy / category. A report is an SPM report when a malignant "
+                         "neoplasm term is not excluded for it: the treated disease of its CAR T target or indication "
+                         "(B-cell lymphomas, B-ALL, CLL after CD19; plasma cell neoplasms after BCMA), a relapse of a "
+                         "disease CAR T treats, metastases, complications, unnamed progression, benign or "
+                         "unspecified-malignancy and unnamed-type terms (funnel.csv counts each). Categories: "
+                         "leukemia, skin, other haematopoietic, nervous system, respiratory, T-cell malignancy "
+                         "(T-cell NHL + T-cell leukaemias; T-LGL apart), plasma cell, other solid."),
         ("Comparator", f"`{params['comparator']}`: " + {
             "indication": "reports naming no CAR T product whose indications fall in the product's approved "
                           "indication groups (the paper's choice).",
             "all": "every other report in the database (not naming the product in any role).",
             "class": "reports naming another CAR T product (and not this one)."}[params["comparator"]]),
+        ("Comparator and counting options", _options_text(params)),
         ("Measures and thresholds", f"ROR with Woolf 95 % CI, not computed with fewer than "
                                     f"{params['min_reports_for_ror']} reports; signal: {params['signal_criterion']}. "
                                     "Also PRR, Yates chi-square, the Norén 2013 shrinkage IC (IC025) and the "
@@ -201,8 +274,26 @@ def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
     ]
 
 
+def _options_text(params: dict) -> str:
+    """The comparator and counting options of the run, for the method section (docs/report.md)."""
+    o = study.StudyOptions(**params["options"]) if params.get("options") else study.DEFAULT_OPTIONS
+    parts = [("Indications count for a product's comparator only once FDA approved them by the cutoff."
+              if o.approved_only else "Indications count for the comparator regardless of their approval date."),
+             (f"Comparator reports from {o.comparator_from} on (case first in FAERS)." if o.comparator_from
+              else "Comparator reports from the whole database period."),
+             ("Reports naming an SPM-labelled drug (lenalidomide, pomalidomide, thalidomide) are left out of the "
+              "comparator." if o.exclude_masking else "Reports naming SPM-labelled drugs stay in the comparator."),
+             ("SPMs dated before the first CAR T therapy start are counted." if o.keep_pre_existing else
+              "SPMs dated before the first CAR T therapy start (pre-existing) are not counted as SPM reports."),
+             f"Stratum: {o.stratum}." if o.stratum else "No stratum restriction.",
+             f"Preset: {params['preset']}." if params.get("preset") else ""]
+    return " ".join(p for p in parts if p)
+
+
 SIGNALS_SHOWN_NOTE = ("Rows shown: a >= 3 or signal, sorted by product and event group; every product x event "
-                      "group x comparator row is in signals.csv.")
+                      "group x comparator row is in signals.csv. EBGM/EB05 are filled only on comparator `all` rows "
+                      "(column ebgm_basis): the prior is fitted on the whole database with E stratified by age band x "
+                      "sex x FDA year and does not describe a restricted comparator.")
 
 
 def signals_shown(signal_df: pl.DataFrame, comparator: str) -> pl.DataFrame:
@@ -227,12 +318,33 @@ def _prior_text(record: dict) -> str:
         return (f"EBGM prior `{record['prior']}`: {how}, but not identifiable there ({record['note']}), so the "
                 f"DuMouchel 1999 FDA prior was used instead, theta ({theta}) (manifest.json).")
     flat = f"; {record['note']}" if record.get("note") else ""
-    return (f"EBGM prior `{record['prior']}`: {how}, unstratified E = (a+b)(a+c)/N as in the rows it is applied "
-            f"to; theta ({theta}), negLL {record['neg_log_lik']:.3f}{squashed}; {agree}{flat} (manifest.json).")
+    return (f"EBGM prior `{record['prior']}`: {how}, {record['expected_count']}; theta ({theta}), "
+            f"negLL {record['neg_log_lik']:.3f}{squashed}; {agree}{flat} (manifest.json).")
+
+
+PUBLISHED_SHOWN = ["source", "item", "metric", "published", "computed", "difference", "through", "settings", "note"]
+SENSITIVITY_NOTE = (f"{study.GAP_COLUMN}: sum of the relative differences of the CAR T and SPM report counts from "
+                    "Elsallab's 12,394 / 536. It says how close a setting comes to the paper's counts, not how good "
+                    "the setting is: picking settings by it fits the analysis to the target.")
+SENSITIVITY_COLUMNS = ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
+                       "t_cell_malignancy_reports", "ror_spm_all_car_t", "ror_spm_all_car_t_lower", study.GAP_COLUMN]
+
+
+def sensitivity_views(sensitivity_df: pl.DataFrame, comparator: str) -> list[tuple[str, pl.DataFrame, list[str]]]:
+    """The sweep in the report: the roles x dedup x cutoff grid in a fixed order, then the option and stratum
+    variants of the main selection (comparator of the run)."""
+    if not sensitivity_df.height:
+        return [("Sensitivity", sensitivity_df, [])]
+    rows = sensitivity_df.filter(pl.col("comparator") == comparator)
+    grid = rows.filter(pl.col("variant") == "base").sort("roles", "dedup_rule", "cutoff")
+    variants = rows.filter(pl.col("variant") != "base")
+    return [(f"Sensitivity: roles x dedup rule x cutoff (comparator {comparator})", grid, SENSITIVITY_COLUMNS),
+            (f"Sensitivity: comparator options and strata at the main selection (comparator {comparator})", variants,
+             ["variant", *SENSITIVITY_COLUMNS[4:]])]
 
 
 def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                    sensitivity_df, params, manifest, funnel_df=None) -> str:
+                    sensitivity_df, params, manifest, funnel_df=None, extra: dict | None = None) -> str:
     parts = ["# Second primary malignancies after CAR T-cell therapy in FAERS\n",
              f"{summary['spm_reports']} SPM reports among {summary['car_t_reports']} CAR T reports "
              f"({summary['spm_pct']} %), through {params['through']}, roles {params['roles']}, "
@@ -252,16 +364,16 @@ def render_markdown(summary, products_df, categories_df, signal_df, published_df
         _md_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "ic025",
                           "eb05", "signal", "note"]),
         "## Published vs computed\n",
-        _md_table(published_df, ["source", "item", "metric", "published", "computed", "difference", "note"]),
+        _md_table(published_df, PUBLISHED_SHOWN),
         "## Time to onset (days from CAR T start to event)\n",
         _md_table(onset_df, [c for c in ("product", "event_group", "reports", "computed", "median_days", "q1_days",
                                          "q3_days") if c in onset_df.columns]),
         "## Signal timeline (all CAR T, first quarter meeting the criterion)\n",
         _md_table(first) if first.height else "_(no rows)_\n",
-        "## Sensitivity (closest settings to 12,394 / 536 first)\n",
-        _md_table(sensitivity_df.sort("distance_to_published").unique(["roles", "dedup_rule", "cutoff"], maintain_order=True),
-                  ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
-                   "t_cell_malignancy_reports", "distance_to_published"], limit=24) if sensitivity_df.height else "_(not run)_\n",
+        *[part for title, df, cols in sensitivity_views(sensitivity_df, params["comparator"])
+          for part in (f"## {title}\n", SENSITIVITY_NOTE + "\n", _md_table(df, cols) if df.height else "_(not run)_\n")],
+        *[part for title, text, df in (extra or {}).get("sections", [])
+          for part in (f"## {title}\n", text + "\n", _md_table(df, limit=(extra or {}).get("md_limit")))],
     ]
     return "\n".join(parts)
 
@@ -470,13 +582,11 @@ svg{font-family:inherit;display:block;margin:1em 0}.lead{font-size:1.15em}"""
 
 
 def render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows, timeline_df,
-                sensitivity_df, params, manifest, funnel_df=None) -> str:
+                sensitivity_df, params, manifest, funnel_df=None, extra: dict | None = None) -> str:
     shown = signals_shown(signal_df, params["comparator"])
     forest_rows = shown.filter(pl.col("event_group").is_in(["spm", "t_cell_malignancy", "leukemia"])).to_dicts()
     products_plot = products_df.filter(pl.col("car_t_reports") > 0)
     methods = "".join(f"<dt>{_esc(h)}</dt><dd>{_esc(t)}</dd>" for h, t in method_sections(params, manifest))
-    sens = (sensitivity_df.sort("distance_to_published").unique(["roles", "dedup_rule", "cutoff"], maintain_order=True)
-            if sensitivity_df.height else sensitivity_df)
     sections = [
         "<h1>Second primary malignancies after CAR T-cell therapy in FAERS</h1>",
         f'<p class="lead"><strong>{_esc(summary["spm_reports"])}</strong> SPM reports among '
@@ -509,10 +619,13 @@ def render_html(summary, products_df, categories_df, signal_df, published_df, on
         "<h2>Signal timeline</h2>",
         svg_timeline(timeline_df, "Could FAERS have flagged it earlier? (all CAR T products)"),
         "<h2>Published vs computed</h2>",
-        _html_table(published_df, ["source", "item", "metric", "published", "computed", "difference", "note"]),
-        "<h2>Sensitivity (closest to 12,394 / 536 first)</h2>",
-        _html_table(sens, ["roles", "dedup_rule", "cutoff", "through", "car_t_reports", "spm_reports", "spm_pct",
-                           "t_cell_malignancy_reports", "distance_to_published"], limit=24) if sens.height else "<p>not run</p>",
+        _html_table(published_df, PUBLISHED_SHOWN),
+        *[part for title, df, cols in sensitivity_views(sensitivity_df, params["comparator"])
+          for part in (f"<h2>{_esc(title)}</h2>", f"<p>{_esc(SENSITIVITY_NOTE)}</p>",
+                       _html_table(df, cols) if df.height else "<p>not run</p>")],
+        *[part for title, text, df in (extra or {}).get("sections", [])
+          for part in (f"<h2>{_esc(title)}</h2>", f"<p>{_esc(text)}</p>", (extra or {}).get("html", {}).get(title)
+                       or _html_table(df))],
         f"<p><small>faers {_esc(__version__)} · generated {_esc(manifest['generated_at'])} · database "
         f"{_esc(manifest['database'])} · provenance in manifest.json</small></p>",
     ]

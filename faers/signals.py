@@ -30,45 +30,44 @@ def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
     return values
 
 
-def database_pair_counts(st, roles: str) -> pl.DataFrame:
-    """Every ingredient x PT pair with a >= 1 in the current selection: ingredient, pt, a, b, c, d and the
-    crude E = (a+b)(a+c)/N (one DuckDB aggregation, sql/study_pair_counts.sql without strata)."""
-    counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": False})
+def database_pair_counts(st, roles: str, stratified: bool = False) -> pl.DataFrame:
+    """Every ingredient x PT pair with a >= 1 in the current selection: ingredient, pt, a, b, c, d and E: the
+    crude (a+b)(a+c)/N, or with `stratified` E summed over age band x sex x FDA year strata (one DuckDB
+    aggregation, sql/study_pair_counts.sql)."""
+    counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": stratified})
+    if stratified:
+        return counts.rename({"expected_stratified": "expected"})
     return counts.drop("expected_stratified").with_columns(
         ((pl.col("a") + pl.col("b")).cast(pl.Float64) * (pl.col("a") + pl.col("c"))
          / (pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d"))).alias("expected"))
 
 
-def database_prior(st, roles: str, *, squash_above: int = SQUASH_ABOVE_POINTS):
+def database_prior(st, roles: str, *, squash_above: int = SQUASH_ABOVE_POINTS, stratified: bool = False):
     """The DuMouchel prior fitted once over every ingredient x PT pair with a >= 1 of the study's selection
-    (as openEBGM / FDA fit it), E unstratified like the rows it is applied to. Squashes the data when more
+    (as openEBGM / FDA fit it), E as the rows it is applied to (crude, or stratified with `stratified`). Squashes the data when more
     than `squash_above` distinct points remain; the fit then carries negLL on the squashed data and on all
     pairs (neg_log_lik_full) so the cost of squashing is visible."""
-    import warnings
-
     from faers import ebgm
 
-    pairs = database_pair_counts(st, roles)
+    pairs = database_pair_counts(st, roles, stratified)
     n, e = pairs["a"].to_numpy(), pairs["expected"].to_numpy()
     points = len(ebgm.compress(*ebgm._positive_counts(n, e))[0]) if len(n) else 0
-    with warnings.catch_warnings():
-        # a disagreement is recorded in the fit (starts_agree) and logged; callers report it
-        warnings.simplefilter("ignore", ebgm.PriorDisagreementWarning)
+    with ebgm.prior_warnings_logged():  # a prior the database cannot identify: one line, and the record says it
         return ebgm.fit_prior(n, e, squash_data=points > squash_above)
 
 
-def resolve_prior(st, choice, roles: str):
+def resolve_prior(st, choice, roles: str, stratified: bool = False):
     """(prior for stats.disproportionality, PriorFit of the database or None): 'table' -> None (fitted on the
-    table later), a tuple -> itself, 'database' -> the database fit's theta."""
+    table later), a tuple -> itself, 'database' -> the database fit's theta (E stratified with `stratified`)."""
     if choice == "table":
         return None, None
     if choice == "database":
-        fit = database_prior(st, roles)
+        fit = database_prior(st, roles, stratified=stratified)
         return fit.theta, fit
     return tuple(choice), None
 
 
-def prior_record(choice, fit, database_fit=None) -> dict:
+def prior_record(choice, fit, database_fit=None, stratified: bool = False) -> dict:
     """What the manifest and the report's method section say about the EBGM prior that was used."""
     source = choice if isinstance(choice, str) else "given"
     used = database_fit or fit
@@ -78,7 +77,9 @@ def prior_record(choice, fit, database_fit=None) -> dict:
                                   "as the report)",
                       "table": "the rows of this signals table with a >= 1",
                       "given": "hyperparameters given with --prior"}[source],
-        "expected_count": "unstratified E = (a+b)(a+c)/N of each 2x2 table, for the fit and the rows alike",
+        "expected_count": ("E stratified by age band x sex x FDA receipt year, for the fit and the rows alike; "
+                           "EBGM only on comparator `all` rows" if stratified else
+                           "unstratified E = (a+b)(a+c)/N of each 2x2 table, for the fit and the rows alike"),
     }
     if used is not None:
         d = used.to_dict()
@@ -98,7 +99,8 @@ def measures(table: pl.DataFrame, prior=None):
     from faers import ebgm
 
     try:
-        return stats.disproportionality(table, prior=prior)
+        with ebgm.prior_warnings_logged():
+            return stats.disproportionality(table, prior=prior)
     except ebgm.PriorFitError:
         if prior is not None:
             raise
@@ -113,8 +115,10 @@ def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORT
     empty = (pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")) == 0
     counts = counts.with_row_index("_row")
     filled, blank = counts.filter(~empty), counts.filter(empty)
-    table, fit = measures(filled.select("a", "b", "c", "d"), prior=prior)
-    table = pl.concat([filled, table.drop("a", "b", "c", "d")], how="horizontal")
+    # an `expected` column (e.g. stratified E) replaces the crude E for IC and EBGM
+    cells = ["a", "b", "c", "d", *(["expected"] if "expected" in counts.columns else [])]
+    table, fit = measures(filled.select(cells), prior=prior)
+    table = pl.concat([filled.drop("expected", strict=False), table.drop("a", "b", "c", "d")], how="horizontal")
     table = pl.concat([table, blank], how="diagonal_relaxed").sort("_row").drop("_row")
     few = pl.col("a") < min_reports
     no_comparator = (pl.col("c") + pl.col("d")) == 0
@@ -132,13 +136,25 @@ def signal_table(counts: pl.DataFrame, prior=None, min_reports: int = MIN_REPORT
 SIGNAL_COLUMNS = ["product", "event_group", "comparator", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
                   "chi2_yates", "ic", "ic025", "ebgm", "eb05", "signal", "note"]
 
+# Columns that come from the EBGM posterior: emptied on rows the database-wide prior does not apply to.
+EBGM_COLUMNS = ("ebgm", "eb05", "eb95", "qn", "signal_eb05", "signal_mhra")
+
+
+def keep_ebgm_where(table: pl.DataFrame, applies: pl.Expr, basis: str, why_not: str) -> pl.DataFrame:
+    """EBGM columns only where `applies` holds; column ebgm_basis says what they are measured against there and
+    why they are empty elsewhere (a prior fitted database-wide describes the database, not a restricted comparator)."""
+    cols = [c for c in EBGM_COLUMNS if c in table.columns]
+    return table.with_columns(
+        *(pl.when(applies).then(pl.col(c)).otherwise(None).alias(c) for c in cols),
+        pl.when(applies).then(pl.lit(basis)).otherwise(pl.lit(why_not)).alias("ebgm_basis"))
+
 
 # --- `faers signals`: the same machinery for any drugs x events ----------------------------------------------
 
 
 def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None = None,
                        event_groups: list[str] | None = None, comparator: str = "all", roles: str = "suspect",
-                       prior="database", install_vocab=None) -> tuple[pl.DataFrame, dict]:
+                       prior="database", install_vocab=None, options=None) -> tuple[pl.DataFrame, dict]:
     """Signal table for named drugs (ingredients or CAR T products) x PTs or event groups. Comparator `all`
     works for any drug; `indication` and `class` are defined for CAR T products and event groups (the
     study's populations). Names are bound as SQL parameters, never formatted in. prior: 'database' (fitted
@@ -151,6 +167,8 @@ def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None =
         event_groups = ["spm", "t_cell_malignancy"]
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
+        if options is not None:  # study.StudyOptions (e.g. keep_pre_existing), as the report takes them
+            study.set_options(st, options)
         study.select(st)
         if comparator == "all":
             counts = st.query("study_drug_event_counts", {"drugs": list(drugs), "events": list(events or []),

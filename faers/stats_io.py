@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from faers import stats
-from faers.ebgm import PriorFit
+from faers.ebgm import PriorDisagreementWarning, PriorFit
 from faers.errors import ConfigError
 
 
@@ -127,7 +128,9 @@ def run(input_path: Path, out: Path | None, *, prior: str | None = None, continu
     """Compute the statistics of a counts CSV; write OUT (and OUT.fit.json) when out is given."""
     table = read_counts_csv(input_path)
     try:
-        result, fit = stats.disproportionality(table, prior=parse_prior(prior), continuity=continuity, fdr=fdr)
+        with warnings.catch_warnings():  # the command prints the fit's summary, which says the same
+            warnings.simplefilter("ignore", PriorDisagreementWarning)
+            result, fit = stats.disproportionality(table, prior=parse_prior(prior), continuity=continuity, fdr=fdr)
     except stats.InvalidCountsError as exc:
         if exc.row is None:
             raise stats.InvalidCountsError(f"{input_path}: {exc}") from exc

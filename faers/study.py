@@ -30,7 +30,49 @@ COMPARATORS = ("indication", "all", "class")
 DEDUP_RULES = tuple(DEDUP_RULES_OF_LOADER)
 SENSITIVITY_CUTOFFS = ("2023Q2", "2023Q4", "2024Q1", "latest")
 SIGNAL_CRITERION = stats.SIGNAL_RULE
+# A report's one event date is taken as its neoplasm's onset, when the report has other events, only this many
+# days or more after the CAR T start: CRS and ICANS, whose dates it often is, fall within the first weeks.
+ONSET_MIN_DAYS = 30
 DB_ALIAS = "faers_db"  # the attached database's catalog name, fixed in the study SQL files
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    """Choices applied on top of a selection (docs/report.md, "Comparator and counting options").
+
+    approved_only: an indication counts for a product's comparator only once FDA approved it by the cutoff.
+    comparator_from: quarter; comparator reports whose case first reached FAERS earlier are left out.
+    exclude_masking: comparator reports naming an SPM-labelled drug (vocab masking_drugs.csv) are left out.
+    stratum: restrict the whole selection (exposed and comparator) to one of STRATA.
+    keep_pre_existing: count SPMs dated before the first CAR T therapy start (default: not counted).
+    """
+
+    approved_only: bool = True
+    comparator_from: str | None = None
+    exclude_masking: bool = False
+    stratum: str | None = None
+    keep_pre_existing: bool = False
+
+    def describe(self) -> str:
+        """The options in words, for settings columns ('' when all are the defaults)."""
+        parts = []
+        if not self.approved_only:
+            parts.append("indications regardless of approval date")
+        if self.comparator_from:
+            parts.append(f"comparator from {self.comparator_from}")
+        if self.exclude_masking:
+            parts.append("SPM-labelled drugs out of the comparator")
+        if self.stratum:
+            parts.append(f"stratum {self.stratum}")
+        if self.keep_pre_existing:
+            parts.append("pre-existing SPMs kept")
+        return "; ".join(parts)
+
+
+DEFAULT_OPTIONS = StudyOptions()
+# Strata of sql/study_reports_stratum.sql; FDA announced its T-cell malignancy investigation on 2023-11-28.
+STRATA = ("health_professional", "us_occurrence", "without_study_reports", "received_before_2023-11-28",
+          "received_from_2023-11-28")
 
 
 class StudyError(FaersError):
@@ -49,6 +91,8 @@ class Study:
     through: str = ""
     roles: str = ""
     versions_ready: bool = False  # the vocabulary views are materialised over every report version
+    options: StudyOptions = DEFAULT_OPTIONS  # wanted
+    applied: StudyOptions | None = None  # in place for the current selection
 
     def close(self) -> None:
         self.con.close()
@@ -110,6 +154,8 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
         raise StudyError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
     through = resolve_cutoff(study, through)
     if (rule, through) == (study.rule, study.through):
+        if study.applied != study.options:
+            _apply_options(study)
         return
     from faers.load import DEDUP_RULES as LOADER_RULES
 
@@ -118,6 +164,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
         _materialise_versions(con)
         study.versions_ready = True
     _ddl(con, "study_settings", {"through": through})
+    _ddl(con, "study_report_strata")
     _ddl(con, "study_demo_through")
     _ddl(con, "study_deleted_through")
     # The rule's steps build memory.main.case_selected from the shadowed inputs; a later step reads what the
@@ -128,10 +175,43 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
     _ddl(con, "study_case_selected")
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
-    for name in ("study_reports", "study_car_t_drugs", "study_report_neoplasm_terms", "study_event_groups",
-                 "study_indication_groups", "study_indication_population"):
+    for name in ("study_car_t_drugs", "study_vocab_report_neoplasm_terms", "study_indication_groups"):
         _ddl(con, name)
     study.rule, study.through, study.roles = rule, through, ""
+    _apply_options(study)
+
+
+def set_options(study: Study, options: StudyOptions) -> None:
+    """Use these options from now on; the current selection (if any) is brought up to them at once."""
+    if options.stratum is not None and options.stratum not in STRATA:
+        raise StudyError(f"unknown stratum {options.stratum!r}: choose one of {', '.join(STRATA)}")
+    if options.comparator_from is not None:
+        from faers.quarters import Quarter
+
+        options = StudyOptions(**{**options.__dict__, "comparator_from": str(Quarter.parse(options.comparator_from))})
+    study.options = options
+    if study.rule and study.applied != options:
+        _apply_options(study)
+
+
+def _apply_options(study: Study) -> None:
+    """(Re)build the selection's tables that depend on the options: reports (stratum), indication groups per
+    product (approval), comparator exclusions, the indication population, event groups (pre-existing SPMs)."""
+    from faers.quarters import Quarter
+
+    con, o = study.con, study.options
+    _ddl(con, "study_reports")
+    if o.stratum:
+        _ddl(con, "study_reports_stratum", {"stratum": o.stratum})
+    approved_by = Quarter.parse(study.through).end_date() if o.approved_only else None
+    _ddl(con, "study_indication_group_bits", {"approved_by": approved_by})
+    _ddl(con, "study_comparator_excluded", {"comparator_from": o.comparator_from, "exclude_masking": o.exclude_masking})
+    _ddl(con, "study_indication_population")
+    _ddl(con, "study_event_groups")
+    _ddl(con, "study_pre_existing")
+    if not o.keep_pre_existing:
+        _ddl(con, "study_event_groups_pre_existing")
+    study.applied = o
 
 
 # The vocabulary views the study reads, each materialised once per run over every report version
@@ -149,7 +229,6 @@ def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
     for key in VERSIONED_VIEWS:
         _ddl(con, f"study_{key}_versions")
     _ddl(con, "study_case_first_quarters")
-    _ddl(con, "study_indication_group_bits")
 
 
 def expose(study: Study, roles: str) -> None:
@@ -166,17 +245,44 @@ def signal_counts(study: Study, groups=EVENT_GROUPS, as_of: str | None = None) -
     return study.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or study.through})
 
 
+def with_expected(study: Study, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl.DataFrame:
+    """counts with `expected`: on comparator `all` rows E stratified by age band x sex x FDA year
+    (sql/study_signal_expected.sql, the scale the database-wide EBGM prior is fitted on), elsewhere the crude
+    (a+b)(a+c)/N of the row's own 2x2 table."""
+    strata = study.query("study_signal_expected", {"groups": list(groups)})
+    n = pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")
+    crude = pl.when(n > 0).then((pl.col("a") + pl.col("b")) * (pl.col("a") + pl.col("c")) / n).otherwise(0.0)
+    return (counts.join(strata, on=["product", "event_group", "comparator"], how="left")
+            .with_columns(pl.when(pl.col("comparator") == "all").then(pl.col("expected_stratified").fill_null(0.0))
+                          .otherwise(crude).cast(pl.Float64).alias("expected"))
+            .drop("expected_stratified"))
+
+
+def ebgm_applies(study: Study) -> tuple[pl.Expr, str, str]:
+    """(rows where the database-wide EBGM prior applies, what EBGM is measured against there, why not elsewhere):
+    comparator `all` over the whole selection; not a stratum or a comparator the options restrict."""
+    o = study.options
+    restricted = o.stratum or o.comparator_from or o.exclude_masking
+    basis = "comparator all (whole database), E stratified by age band x sex x FDA year; prior fitted database-wide"
+    why_not = ("no EBGM: the database-wide prior applies to comparator all only" if not restricted else
+               "no EBGM: the options restrict the comparator or the database, the database-wide prior does not apply")
+    applies = pl.lit(False) if restricted else (pl.col("comparator") == "all")
+    return applies, basis, why_not
+
+
 # The exclusion reasons of report_neoplasm_terms in the order the funnel attributes a removed report to one of
-# them (the first reason any of its neoplasm terms was excluded for): the treated disease first, as in the paper.
+# them (the first reason any of its neoplasm terms was excluded for): the treated disease first, as in the paper;
+# pre_existing last: a counted SPM dated before the first CAR T therapy start (study_pre_existing).
 FUNNEL_REASONS = ("treated_disease_target", "treated_disease_indication", "treated_disease_progression",
                   "progression_unspecified", "metastasis", "complication", "type_unspecified",
-                  "malignancy_unspecified", "benign")
+                  "malignancy_unspecified", "benign", "pre_existing")
 
 
 def funnel(study: Study) -> pl.DataFrame:
     """The flow CAR T reports -> with a neoplasm term -> removed per exclusion reason -> SPM, per product and for
     all_car_t (columns product, step_order, step, reason, reports; one row per step, zeros included)."""
-    df = study.query("study_funnel", {"reasons": list(FUNNEL_REASONS)})
+    df = study.query("study_funnel", {"reasons": list(FUNNEL_REASONS),
+                                      "keep_pre_existing": study.options.keep_pre_existing})
     order = {p: i for i, p in enumerate((ALL_CAR_T, *PRODUCTS))}
     return (df.with_columns(pl.col("product").replace_strict(order, default=len(order)).alias("_o"))
             .sort("_o", "product", "step_order").drop("_o"))
@@ -271,9 +377,11 @@ def categories(counts: pl.DataFrame) -> pl.DataFrame:
 def time_to_onset(study: Study, groups=("spm", "t_cell_malignancy", *CATEGORIES[:6])) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(per report x product x group rows, summary per product x group: computed n, missing by reason,
     median and IQR of days from CAR T therapy start to the event date)."""
-    rows = study.query("study_onset", {"groups": list(dict.fromkeys(groups)), "roles": ROLE_SETTINGS[study.roles]})
+    rows = study.query("study_onset", {"groups": list(dict.fromkeys(groups)), "roles": ROLE_SETTINGS[study.roles],
+                                       "min_days": ONSET_MIN_DAYS})
     reasons = ("no therapy start date", "therapy start date not to the day", "no event date",
-               "event date not to the day", "event date before therapy start")
+               "event date not to the day", "event date before therapy start",
+               "event date not attributable to the neoplasm")
     summary_rows = []
     for (product, group), part in rows.group_by(["product", "event_group"], maintain_order=True):
         days = part["days"].drop_nulls()
@@ -351,8 +459,48 @@ def sensitivity(study: Study, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, ro
                 rows_of[i].append({"roles": role, "dedup_rule": rule, "cutoff": cutoff, "through": through,
                                    "comparator": comparator, **values, "note": note})
     df = pl.DataFrame([row for i in range(len(settings)) for row in rows_of[i]], infer_schema_length=None)
-    distance = ((pl.col("car_t_reports") - 12394).abs() / 12394 + (pl.col("spm_reports") - 536).abs() / 536)
-    return df.with_columns(distance.round(4).alias("distance_to_published"))
+    return with_gap_to_elsallab(df.with_columns(pl.lit("base").alias("variant"), pl.lit(None, pl.String).alias("options")))
+
+
+GAP_COLUMN = "gap_to_elsallab_counts"
+
+
+def with_gap_to_elsallab(df: pl.DataFrame) -> pl.DataFrame:
+    """How far a row's counts are from Elsallab's 12,394 CAR T / 536 SPM reports (sum of relative differences).
+    A reproduction check, not a quality score: choosing settings by it fits the analysis to the paper."""
+    gap = ((pl.col("car_t_reports") - 12394).abs() / 12394 + (pl.col("spm_reports") - 536).abs() / 536)
+    return df.with_columns(gap.round(4).alias(GAP_COLUMN))
+
+
+def option_variants(base: StudyOptions) -> list[tuple[str, StudyOptions]]:
+    """The sensitivity variants of the comparator and counting options and the strata, each one change from base."""
+    from dataclasses import replace
+
+    variants = [("indications regardless of approval date", replace(base, approved_only=not base.approved_only)),
+                ("comparator from 2017Q3", replace(base, comparator_from=None if base.comparator_from else "2017Q3")),
+                ("SPM-labelled drugs out of the comparator", replace(base, exclude_masking=not base.exclude_masking)),
+                ("pre-existing SPMs kept", replace(base, keep_pre_existing=not base.keep_pre_existing)),
+                *[(f"stratum {s}", replace(base, stratum=s)) for s in STRATA if s != base.stratum]]
+    return [(name, o) for name, o in variants if o != base]
+
+
+def variant_rows(study: Study, roles: str) -> pl.DataFrame:
+    """Headline numbers of the current selection for each option variant (option_variants of the study's
+    options) and roles; the study's options are restored afterwards."""
+    base = study.options
+    rows = []
+    try:
+        for name, options in option_variants(base):
+            set_options(study, options)
+            expose(study, roles)
+            numbers = headline(study, signal_counts(study, ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")))
+            for comparator, values in numbers.items():
+                rows.append({"roles": roles, "dedup_rule": study.rule, "cutoff": study.through, "through": study.through,
+                             "comparator": comparator, **values, "note": None, "variant": name,
+                             "options": options.describe()})
+    finally:
+        set_options(study, base)
+    return with_gap_to_elsallab(pl.DataFrame(rows, infer_schema_length=None))
 
 
 def timeline(study: Study, comparator: str, groups=("spm", "t_cell_malignancy")) -> pl.DataFrame:
@@ -372,111 +520,6 @@ def timeline(study: Study, comparator: str, groups=("spm", "t_cell_malignancy"))
             .select("product", "event_group", "comparator", "quarter", "a", "b", "c", "d", "ror", "ror_lower",
                     "ror_upper", "signal", "first_signal_quarter")
             .sort("product", "event_group", "quarter"))
-
-
-# Every number in docs/study.md's tables: (source, item, metric, published value, unit).
-ELSALLAB = "Elsallab et al., Blood 2024"
-PUBLISHED = [
-    (ELSALLAB, "all CAR T", "car_t_reports", 12394, "reports"),
-    (ELSALLAB, "all CAR T", "neoplasm_soc_reports", 2225, "reports"),
-    (ELSALLAB, "all CAR T", "spm_reports", 536, "reports"),
-    (ELSALLAB, "all CAR T", "spm_pct", 4.3, "% of CAR T reports"),
-    *[(ELSALLAB, p, m, v, u) for p, n, share in (
-        ("axi-cel", 277, 51.7), ("tisa-cel", 177, 33.0), ("brexu-cel", 20, 3.7), ("liso-cel", 23, 4.3),
-        ("ide-cel", 15, 2.8), ("cilta-cel", 24, 4.5))
-      for m, v, u in (("spm_reports", n, "reports"), ("spm_share_pct", share, "% of SPM reports"))],
-    *[(ELSALLAB, c, m, v, u) for c, n, pct_spm, pct_car_t in (
-        ("leukemia", 333, 62.1, 2.7), ("skin", 54, 10.1, 0.4), ("other_hematopoietic", 26, 4.9, 0.2),
-        ("nervous_system", 21, 3.9, 0.2), ("respiratory", 20, 3.7, 0.2), ("t_cell_malignancy", 19, 3.5, 0.15))
-      for m, v, u in (("reports", n, "reports"), ("pct_of_spm", pct_spm, "% of SPM reports"),
-                      ("pct_of_car_t", pct_car_t, "% of CAR T reports"))],
-    (ELSALLAB, "t_cell_nhl", "reports", 17, "reports"),
-    (ELSALLAB, "t_cell_lgl", "reports", 2, "reports"),
-    ("Storgard et al., JAMA Oncol 2024", "all CAR T", "car_t_reports", 8455, "reports"),
-    ("Storgard et al., JAMA Oncol 2024", "all CAR T", "spm_reports", 386, "reports"),
-    ("Storgard et al., JAMA Oncol 2024", "all CAR T", "spm_pct", 4.6, "% of CAR T reports"),
-    ("Storgard et al., JAMA Oncol 2024", "myeloid", "reports", 220, "reports"),
-    ("Storgard et al., JAMA Oncol 2024", "solid", "reports", 112, "reports"),
-    ("Storgard et al., JAMA Oncol 2024", "t_cell_malignancy", "reports", 11, "reports"),
-    ("Storgard et al., JAMA Oncol 2024", "spm", "ror", 2.63, "ROR"),
-    ("Storgard et al., JAMA Oncol 2024", "spm", "ror_lower", 2.34, "ROR"),
-    ("Storgard et al., JAMA Oncol 2024", "spm", "ror_upper", 2.95, "ROR"),
-    ("Storgard et al., JAMA Oncol 2024", "t_cell_malignancy", "ror", 3.03, "ROR"),
-    ("Storgard et al., JAMA Oncol 2024", "t_cell_malignancy", "ror_lower", 1.49, "ROR"),
-    ("Storgard et al., JAMA Oncol 2024", "t_cell_malignancy", "ror_upper", 5.53, "ROR"),
-    ("Expert Opin Drug Saf 2024", "t_cell_malignancy", "reports", 17, "reports"),
-    ("Expert Opin Drug Saf 2024", "t_cell_malignancy", "pct_coded_t_cell_lymphoma", 70.6, "% of T-cell reports"),
-    ("Expert Opin Drug Saf 2024", "t_cell_malignancy", "pct_fatal", 41, "% of T-cell reports"),
-    ("Verdun & Marks, NEJM 2024 (FDA)", "t_cell_malignancy", "reports", 22, "reports"),
-    ("Berg et al., Gene Ther 2025 (EMA)", "t_cell_malignancy", "reports", 38, "reports"),
-    ("Pharmaceuticals 2024;17:1025", "all CAR T", "car_t_reports", 11386, "reports"),
-]
-# The FAERS cutoff each source used (quarter), and what makes its number not directly comparable.
-SOURCE_SETTINGS = {
-    "Storgard et al., JAMA Oncol 2024": ("2023Q3", "FAERS Sep 2017 - Sep 2023; their comparator: haematologic-malignancy reports without CAR T (ours: indication)"),
-    "Expert Opin Drug Saf 2024": ("2024Q1", "FAERS to 6 Feb 2024 (ours: whole 2024Q1), CAR T as suspect"),
-    "Verdun & Marks, NEJM 2024 (FDA)": ("2023Q4", "FDA multi-source count (trials, literature, FAERS): not FAERS alone"),
-    "Berg et al., Gene Ther 2025 (EMA)": (None, "EU data (EudraVigilance), not FAERS: no FAERS counterpart"),
-    "Pharmaceuticals 2024;17:1025": ("2024Q1", "FAERS 2017Q4 - 2024Q1"),
-}
-
-
-def _computed_value(source_tables: dict, item: str, metric: str):
-    """Look up our number for one published item in a dict of the run's tables."""
-    t = source_tables
-    if item == "all CAR T":
-        value = t["summary"].get(metric)
-        return value, (t.get("neoplasm_soc_note") if metric == "neoplasm_soc_reports" else None)
-    if item in PRODUCTS:
-        rows = t["products"].filter(pl.col("product") == item)
-        return (rows[metric][0] if rows.height else None), None
-    if metric == "reports" and item in t["categories"]:
-        return t["categories"][item], None
-    if metric in ("pct_of_spm", "pct_of_car_t"):
-        rows = t["category_table"].filter(pl.col("category") == item)
-        return (rows[metric][0] if rows.height else None), None
-    if metric.startswith("ror"):
-        suffix = metric[3:]
-        key = f"ror_{'spm' if item == 'spm' else 't_cell'}_{ALL_CAR_T}{suffix}"
-        return t["headline"].get(key), None
-    if item == "solid":
-        return None, "our categories split solid tumours (skin, nervous system, respiratory, other solid); no single count"
-    if metric == "pct_coded_t_cell_lymphoma":
-        return None, "PT-level breakdown not computed"
-    if metric == "pct_fatal":
-        return t.get("t_cell_fatal_pct"), None
-    return None, "not computed"
-
-
-def published_cutoffs(study: Study) -> set[str]:
-    """The quarters (resolved) the published sources other than Elsallab are compared at."""
-    return {resolve_cutoff(study, cutoff) for cutoff, _ in SOURCE_SETTINGS.values() if cutoff is not None}
-
-
-def published_vs_computed(study: Study, main_tables: dict, roles: str, comparator: str,
-                          tables_at: dict[str, dict] | None = None) -> pl.DataFrame:
-    """Every published number beside ours: Elsallab from the main run, the others at their own cutoff.
-    tables_at: run_tables results already taken, by resolved cutoff quarter (same rule, roles, comparator)."""
-    per_cutoff: dict[str | None, dict] = {None: main_tables, **(tables_at or {})}
-    rule = main_tables["rule"]
-    rows = []
-    for source, item, metric, published, unit in PUBLISHED:
-        cutoff, caveat = SOURCE_SETTINGS.get(source, (None, None))
-        if source == ELSALLAB or cutoff is None:
-            tables = main_tables
-            setting = f"roles {roles}, dedup {rule}, through {main_tables['through']}, comparator {comparator}"
-        else:
-            cutoff = resolve_cutoff(study, cutoff)
-            if cutoff not in per_cutoff:
-                per_cutoff[cutoff] = run_tables(study, rule, cutoff, roles, comparator)
-            tables = per_cutoff[cutoff]
-            setting = f"roles {roles}, dedup {rule}, through {tables['through']}, comparator {comparator}"
-        computed, why = (None, caveat) if source.startswith("Berg") else _computed_value(tables, item, metric)
-        diff = None if computed is None else round(float(computed) - float(published), 3)
-        rows.append({"source": source, "item": item, "metric": metric, "unit": unit, "published": float(published),
-                     "computed": None if computed is None else float(computed), "difference": diff,
-                     "computed_setting": setting, "note": why or (caveat if source != ELSALLAB else None)})
-    return pl.DataFrame(rows, infer_schema_length=None)
 
 
 def run_tables(study: Study, rule: str, through: str | None, roles: str, comparator: str) -> dict:
@@ -499,14 +542,23 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
     summ = {k: (float(v) if k in ("spm_pct",) else int(v)) for k, v in values.items()
             if k in ("car_t_reports", "spm_reports", "spm_pct") and v is not None}
     summ["neoplasm_soc_reports"] = neoplasm
+    from faers.published import UNIONS
+
+    unions = {item: study.con.execute(
+        "SELECT count(DISTINCT g.primaryid) FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
+        "SEMI JOIN study_reports r USING (primaryid) WHERE list_contains(CAST(? AS VARCHAR[]), g.event_group)",
+        [list(groups)]).fetchall()[0][0] for item, groups in UNIONS.items()}
     return {
         "rule": study.rule,
         "through": study.through,
+        "first_quarter": study.loaded[0],
+        "options": study.options,
         "summary": summ,
         "products": products(counts),
         "categories": {**dict(cats.select("category", "reports").iter_rows()),
                        "myeloid": _exposed_side(counts).filter((pl.col("product") == ALL_CAR_T)
-                                                               & (pl.col("event_group") == "myeloid"))["with_event"].sum()},
+                                                               & (pl.col("event_group") == "myeloid"))["with_event"].sum(),
+                       **unions},
         "category_table": cats,
         "headline": headline(study, counts)[comparator],
         "t_cell_fatal_pct": _pct(fatal[0], fatal[1]),

@@ -2,7 +2,9 @@
 -- per product and for all CAR T products: CAR T reports (study_exposed), those with any neoplasm term
 -- (report_neoplasm_terms, neoplasm = true), the reports removed because none of their neoplasm terms counts, each
 -- attributed to the first of $reasons (a list, in order) that one of its terms was excluded for, and the SPM
--- reports (a term counted). with_neoplasm_term = removed (all reasons) + spm_reports.
+-- reports (a term counted). with_neoplasm_term = removed (all reasons) + spm_reports. A report whose counted term is
+-- dated before its first CAR T therapy start (study_pre_existing) is removed as 'pre_existing' (a reason of $reasons)
+-- unless $keep_pre_existing.
 WITH exposed AS (
     SELECT primaryid, product FROM study_exposed
     UNION
@@ -27,11 +29,16 @@ per_report AS (
     FROM terms
     GROUP BY primaryid
 ),
+pre_existing AS (
+    SELECT primaryid FROM study_pre_existing WHERE NOT CAST($keep_pre_existing AS BOOLEAN)
+),
 outcome AS (
-    SELECT x.product, p.primaryid, p.spm, r.reason
+    SELECT x.product, p.primaryid, p.spm AND e.primaryid IS NULL AS spm,
+           CASE WHEN p.spm AND e.primaryid IS NOT NULL THEN 'pre_existing' ELSE r.reason END AS reason
     FROM exposed x
     JOIN per_report p ON p.primaryid = x.primaryid
     LEFT JOIN reasons r ON r.rank = p.first_rank
+    LEFT JOIN pre_existing e ON e.primaryid = p.primaryid
 ),
 steps AS (
     SELECT product, 1 AS step_order, 'car_t_reports' AS step, CAST(NULL AS VARCHAR) AS reason, count(*) AS reports

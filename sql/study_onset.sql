@@ -1,6 +1,11 @@
 -- study_onset: per exposed report x product x event group ($groups): days from the CAR T therapy start
 -- (earliest THER start_dt of the product's drug rows in the chosen roles, $roles) to the event date
 -- (DEMO event_dt), or the reason it cannot be computed. 'all_car_t' uses any product's start.
+-- DEMO has one event date per report, usually the first event's (often the CRS date). It is taken as the neoplasm's
+-- onset only when it is attributable to it: every reaction PT of the report is a neoplasm term (report_neoplasm_terms,
+-- counted or excluded), or the report's neoplasm terms are all counted (no relapse, progression or treated-disease
+-- term whose date it could be) and the date lies at least $min_days days after the therapy start (beyond the acute
+-- CRS/ICANS window). Otherwise: 'event date not attributable to the neoplasm'.
 WITH events AS (
     SELECT primaryid, event_group FROM study_event_groups
     WHERE list_contains(CAST($groups AS VARCHAR[]), event_group)
@@ -19,11 +24,28 @@ starts_all AS (
     UNION ALL
     SELECT primaryid, 'all_car_t', min(start_dt), sum(dated_rows) FROM starts GROUP BY primaryid
 ),
+neoplasm_terms AS (
+    SELECT primaryid, lower(trim(pt)) AS pt_key, decision FROM report_neoplasm_terms
+    WHERE neoplasm AND primaryid IN (SELECT primaryid FROM events)
+),
+report_terms AS (
+    SELECT r.primaryid,
+           bool_and(n.pt_key IS NOT NULL) AS only_neoplasm_terms,
+           NOT coalesce(bool_or(n.decision = 'excluded'), false) AS only_counted_neoplasms
+    FROM reactions r
+    SEMI JOIN events e ON e.primaryid = r.primaryid
+    LEFT JOIN neoplasm_terms n ON n.primaryid = r.primaryid AND n.pt_key = lower(trim(r.pt))
+    WHERE r.pt IS NOT NULL
+    GROUP BY r.primaryid
+),
 joined AS (
-    SELECT s.primaryid, s.product, e.event_group, s.start_dt, s.dated_rows, c.event_dt, c.event_dt_precision
+    SELECT s.primaryid, s.product, e.event_group, s.start_dt, s.dated_rows, c.event_dt, c.event_dt_precision,
+           coalesce(t.only_neoplasm_terms, false) AS only_neoplasm_terms,
+           coalesce(t.only_counted_neoplasms, true) AS only_counted_neoplasms
     FROM starts_all s
     JOIN events e ON e.primaryid = s.primaryid
     JOIN cases c ON c.primaryid = s.primaryid
+    LEFT JOIN report_terms t ON t.primaryid = s.primaryid
 ),
 final AS (
     SELECT primaryid, product, event_group, start_dt, event_dt,
@@ -33,6 +55,9 @@ final AS (
                WHEN event_dt IS NULL THEN 'no event date'
                WHEN event_dt_precision <> 'day' THEN 'event date not to the day'
                WHEN event_dt < start_dt THEN 'event date before therapy start'
+               WHEN NOT only_neoplasm_terms
+                    AND NOT (only_counted_neoplasms AND date_diff('day', start_dt, event_dt) >= CAST($min_days AS BIGINT))
+                   THEN 'event date not attributable to the neoplasm'
            END AS missing_reason
     FROM joined
 )

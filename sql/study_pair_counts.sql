@@ -1,14 +1,9 @@
 -- study_pair_counts: every ingredient x PT pair with a >= 1: a, b, c, d and the expected count E stratified by
--- age band x sex x FDA receipt year (E = sum over strata of drug_s * event_s / n_s). Exposure: $roles.
--- $stratified = false skips the strata (expected_stratified is NULL): the crude table the EBGM prior of the
--- report and `faers signals --drug` is fitted on, whose rows use the unstratified E = (a+b)(a+c)/N.
+-- age band x sex x FDA receipt year (study_report_strata; E = sum over strata of drug_s * event_s / n_s). Exposure: $roles.
+-- $stratified = false skips the strata (expected_stratified is NULL): the crude table `faers signals --drug`'s
+-- prior is fitted on, whose rows use the unstratified E = (a+b)(a+c)/N; the report fits on the stratified E.
 WITH reports AS (
-    SELECT primaryid,
-           concat_ws('|',
-               CASE WHEN age_years IS NULL THEN 'age?' WHEN age_years < 18 THEN '0-17' WHEN age_years < 45 THEN '18-44'
-                    WHEN age_years < 65 THEN '45-64' WHEN age_years < 75 THEN '65-74' ELSE '75+' END,
-               coalesce(sex, 'UNK'), coalesce(CAST(year(fda_dt) AS VARCHAR), 'year?')) AS stratum
-    FROM cases
+    SELECT primaryid, stratum FROM study_report_strata
 ),
 drug_reports AS (
     SELECT DISTINCT primaryid, ingredient FROM drug_ingredients

@@ -5,6 +5,7 @@
 --   indication: reports naming no CAR T product at all with an indication in the product's indication groups
 --   (study_indication_population);
 --   all: every other report in the database; class: reports exposed to another CAR T product.
+-- Reports of study_comparator_excluded (the comparator options) are in neither the indication nor the all comparator.
 -- $groups: event groups (list); $as_of: only reports whose case first reached FAERS by this quarter.
 WITH reports AS (
     SELECT primaryid FROM study_reports WHERE first_quarter <= CAST($as_of AS VARCHAR)
@@ -30,6 +31,9 @@ named AS (
     UNION
     SELECT DISTINCT d.primaryid, 'all_car_t' FROM study_car_t_drugs d SEMI JOIN reports r USING (primaryid)
 ),
+excluded AS (
+    SELECT x.primaryid FROM study_comparator_excluded x SEMI JOIN reports r USING (primaryid)
+),
 indication_population AS (
     SELECT primaryid, group_set FROM study_indication_population WHERE first_quarter <= CAST($as_of AS VARCHAR)
 ),
@@ -49,6 +53,7 @@ populations AS (
     SELECT primaryid, product, 'exposed' AS population FROM exposed
     UNION ALL SELECT primaryid, product, 'class' FROM class_population
     UNION ALL SELECT primaryid, product, 'named' FROM named
+    UNION ALL SELECT n.primaryid, n.product, 'excluded_named' FROM named n SEMI JOIN excluded x USING (primaryid)
 ),
 -- sizes and event counts apart: the populations (the indication one has ~10^6 reports at full scale) are joined
 -- only with the reports that have an event, never multiplied by the number of event groups
@@ -82,7 +87,10 @@ counts AS (
 ),
 totals AS (
     SELECT g.event_group, (SELECT count(*) FROM reports) AS reports,
-           (SELECT count(*) FROM events e WHERE e.event_group = g.event_group) AS with_event
+           (SELECT count(*) FROM events e WHERE e.event_group = g.event_group) AS with_event,
+           (SELECT count(*) FROM excluded) AS excluded_reports,
+           (SELECT count(*) FROM events e SEMI JOIN excluded x USING (primaryid) WHERE e.event_group = g.event_group)
+               AS excluded_with_event
     FROM event_groups g
 ),
 comparators AS (
@@ -98,14 +106,19 @@ cells AS (
         g.product, g.event_group, g.comparator,
         coalesce(x.with_event, 0) AS a,
         coalesce(x.reports, 0) - coalesce(x.with_event, 0) AS b,
-        CASE WHEN g.comparator = 'all' THEN t.with_event - coalesce(n.with_event, 0)
+        -- all: every report not naming the product, less the excluded ones not naming it
+        CASE WHEN g.comparator = 'all'
+             THEN t.with_event - coalesce(n.with_event, 0) - (t.excluded_with_event - coalesce(xn.with_event, 0))
              ELSE coalesce(k.with_event, 0) END AS c,
-        CASE WHEN g.comparator = 'all' THEN (t.reports - coalesce(n.reports, 0)) - (t.with_event - coalesce(n.with_event, 0))
+        CASE WHEN g.comparator = 'all'
+             THEN (t.reports - coalesce(n.reports, 0) - (t.excluded_reports - coalesce(xn.reports, 0)))
+                  - (t.with_event - coalesce(n.with_event, 0) - (t.excluded_with_event - coalesce(xn.with_event, 0)))
              ELSE coalesce(k.reports, 0) - coalesce(k.with_event, 0) END AS d
     FROM grid g
     JOIN totals t ON t.event_group = g.event_group
     LEFT JOIN counts x ON x.population = 'exposed' AND x.product = g.product AND x.event_group = g.event_group
     LEFT JOIN counts n ON n.population = 'named' AND n.product = g.product AND n.event_group = g.event_group
+    LEFT JOIN counts xn ON xn.population = 'excluded_named' AND xn.product = g.product AND xn.event_group = g.event_group
     LEFT JOIN counts k ON k.population = g.comparator AND k.product = g.product AND k.event_group = g.event_group
 ),
 final AS (

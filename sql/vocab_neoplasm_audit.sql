@@ -20,7 +20,7 @@ counts AS (
     GROUP BY l.pt_key
 ),
 final AS (
-    SELECT t.pt, t.neoplasm, t.malignancy, t.category, t.subgroup, t.qualifiers, t.decided_by,
+    SELECT t.pt, t.neoplasm, t.malignancy, t.category, t.subgroup, nullif(t.qualifiers, '') AS qualifiers, t.decided_by,
            c.reports, c.car_t_reports
     FROM terms t
     JOIN counts c ON c.pt_key = t.pt_key

@@ -23,13 +23,19 @@ INDICATION_TERMS = [("large_b_cell_lymphoma", "Diffuse large B-cell lymphoma"), 
 def install(con) -> None:
     con.execute("CREATE OR REPLACE TABLE vocab_products (product VARCHAR, brand VARCHAR, generic VARCHAR, target VARCHAR)")
     con.executemany("INSERT INTO vocab_products VALUES (?, ?, ?, ?)", PRODUCTS)
-    con.execute("CREATE OR REPLACE TABLE vocab_product_indications (product VARCHAR, indication_group VARCHAR)")
-    con.executemany("INSERT INTO vocab_product_indications VALUES (?, ?)", PRODUCT_INDICATIONS)
+    con.execute("CREATE OR REPLACE TABLE vocab_product_indications (product VARCHAR, indication_group VARCHAR, approved DATE)")
+    # approved before any test quarter: the approval option changes nothing here (the mirror tests it)
+    con.executemany("INSERT INTO vocab_product_indications VALUES (?, ?, DATE '2017-01-01')", PRODUCT_INDICATIONS)
+    con.execute("CREATE OR REPLACE TABLE vocab_masking_drugs AS SELECT 'LENALIDOMIDE' AS ingredient, 'LENALIDOMIDE' AS ingredient_key")
     con.execute("CREATE OR REPLACE TABLE vocab_indication_groups (indication_group VARCHAR, indi_pt VARCHAR)")
     con.executemany("INSERT INTO vocab_indication_groups VALUES (?, ?)", INDICATION_TERMS)
     con.execute("CREATE OR REPLACE TABLE vocab_event_groups (group_name VARCHAR, pt VARCHAR, subgroup VARCHAR, base_group VARCHAR)")
     con.executemany("INSERT INTO vocab_event_groups VALUES (?, ?, NULL, ?)",
                     [(g, pt, g) for pt, groups in SPM_PTS.items() for g in groups] + [("spm", pt, "x") for pt in SPM_PTS])
+    con.execute("ALTER TABLE vocab_event_groups ADD COLUMN pt_key VARCHAR")
+    con.execute("UPDATE vocab_event_groups SET pt_key = lower(trim(pt))")
+    con.execute("CREATE OR REPLACE TABLE vocab_event_exclusions (pt VARCHAR, pt_key VARCHAR, reason VARCHAR, "
+                "applies_to_target VARCHAR)")
     con.execute("CREATE OR REPLACE TABLE vocab_versions (vocabulary VARCHAR, version VARCHAR, date VARCHAR)")
     con.execute("INSERT INTO vocab_versions VALUES ('fake', '0.0.0', '2026-01-01')")
     con.execute("""

@@ -74,6 +74,7 @@ def generate(out_dir: str | Path, *, quarters: list[Quarter] | None = None, repo
     for quarter in chosen:
         plan = planner.plan(quarter)
         builder.car_t_cases.update({c.caseid: c for c, _ in plan.car_t_entries})
+        builder.planted.update(planner.planted)
         layout = quarter_layout(quarter)
         zip_path = exports / layout.zip_name
         written[str(quarter)] = write_quarter(layout, plan, builder, zip_path, root)
@@ -83,7 +84,8 @@ def generate(out_dir: str | Path, *, quarters: list[Quarter] | None = None, repo
     index_path = root / INDEX_PATH
     index_path.parent.mkdir(parents=True, exist_ok=True)
     index_path.write_text(index_html({q: p.stat().st_size for q, p in zip_paths.items()}), encoding="utf-8")
-    truth = _truth.build(planner, written, vocab, seed=seed, reports_per_quarter=reports_per_quarter)
+    truth = _truth.build(planner, written, vocab, seed=seed, reports_per_quarter=reports_per_quarter,
+                         built_car_t=builder.built_car_t)
     truth_path = root / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     return MirrorResult(root, index_path, zip_paths, truth_path, truth)

@@ -114,6 +114,11 @@ class Planner:
         self.examples: dict[str, DedupExample] = {}
         self.deleted: dict[int, Quarter] = {}  # every caseid listed in a Deleted file -> first such quarter
         self.car_t_cases, self.car_t_by_quarter = plan_car_t(self.quarters, self.n, self.rng, vocab)
+        from faers.mirror import review
+
+        self.review_car_t = review.plant_car_t(self.car_t_cases, vocab)  # name -> index in car_t_cases
+        self.planted_by_quarter = review.planted_background(self.quarters)
+        self.planted: dict[int, review.PlantedReport] = {}  # caseid -> planting
         self._case_counter = 0
         self._isr_counter = 0
         self._previous: QuarterPlan | None = None
@@ -207,6 +212,7 @@ class Planner:
 
         self._plant_examples(q, new_ids, car_ids)
         plant_cross_reports(self, q, specs, new_ids, car_ids)
+        self._plant_review_reports(q, specs)
         if legacy:
             specs = self._legacy_keys(q, specs)
         else:
@@ -215,6 +221,16 @@ class Planner:
         plan = QuarterPlan(q, specs, self.car_t_by_quarter.get(q, []), deleted)
         self._previous = plan
         return plan
+
+    def _plant_review_reports(self, q: Quarter, specs: list[ReportSpec]) -> None:
+        """The review plantings of this quarter (faers.mirror.review), each a new protected case, version 1."""
+        planted = self.planted_by_quarter.get(q, [])
+        ids, self._case_counter = self._allocate(self._case_counter, _CASE_ANCHORS, q, len(planted))
+        for caseid, planting in zip(ids, planted, strict=True):
+            self.cases[caseid] = _Case(1, "faers", q, appearances=1)
+            self.protected.add(caseid)
+            self.planted[caseid] = planting
+            specs.append(ReportSpec(caseid, 1, None, "planted", q, q))
 
     def _appearance(self, caseid: int, version: int, q: Quarter, isr: int | None = None) -> dict:
         return {"primaryid": isr if isr is not None else primaryid_of(caseid, version), "quarter": str(q), "caseversion": version}

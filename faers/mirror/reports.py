@@ -65,6 +65,8 @@ class CarTCase:
     versions: list[CarTVersion] = field(default_factory=list)
     caseid: int | None = None  # assigned when the case is first published
     deleted_in: Quarter | None = None
+    occupation: str | None = None  # planted reporter occupation (faers.mirror.review), else drawn
+    sources: tuple[str, ...] = ()  # planted report sources (RPSR), else drawn
 
     @property
     def final(self) -> CarTVersion:
@@ -201,7 +203,7 @@ class ReportSpec:
     caseid: int
     caseversion: int
     isr: int | None
-    kind: str  # background | car_t | cross_duplicate | lookalike (mirror/duplicates.py)
+    kind: str  # background | car_t | cross_duplicate | lookalike (mirror/duplicates.py) | planted (mirror/review.py)
     first_quarter: Quarter  # quarter the case was first published (init_fda_dt)
     published: Quarter  # quarter this version was first published (fda_dt)
     defects: tuple[str, ...] = ()  # legacy defects the writer must plant on this report
@@ -216,6 +218,8 @@ class ReportBuilder:
         self.vocab = vocab
         self.seed = seed
         self.car_t_cases = car_t_cases
+        self.planted: dict[int, object] = {}  # caseid -> review.PlantedReport (background reports with fixed content)
+        self.built_car_t: dict[int, dict] = {}  # primaryid -> what was written (review.built_record), for the truth
         self._products = {p.product: p for p in vocab.products}
 
     def build(self, spec: ReportSpec) -> Report:
@@ -235,7 +239,7 @@ class ReportBuilder:
             event_date = case.infusion + dt.timedelta(days=case.onset_days)
             event = (event_date, case.event_precision)
             rept_cod = "EXP" if rng.random() < 0.85 else "DIR"
-        else:
+        elif spec.kind == "background":
             sndr = self._background_content(rng, report, era)
             event_quarter = Quarter(max(2000, quarter.year - rng.randint(0, 3)), rng.randint(1, 4))
             event = (date_in_quarter(rng, event_quarter), EVENT_DATES.pick(rng))
@@ -243,7 +247,15 @@ class ReportBuilder:
             rept_cod = "EXP" if r < 0.7 else "PER" if r < 0.82 else "DIR" if r < 0.97 else ("30DAY" if r < 0.99 else "5DAY")
             if era != FAERS_B and rept_cod in ("30DAY", "5DAY"):
                 rept_cod = "EXP"
+        elif spec.kind == "planted":
+            sndr = self._planted_content(rng, report, self.planted[spec.caseid])
+            event, rept_cod = (date_in_quarter(rng, quarter), "day"), "EXP"
         self._demo(rng, report, spec, era, sndr, event, rept_cod)
+        if spec.kind == "car_t":
+            from faers.mirror import review
+
+            review.apply_car_t_overrides(report, case)
+            self.built_car_t[report.primaryid] = review.built_record(report, case)
         if quarter >= MODERN_DUPLICATES_FROM:
             self._modern_duplicates(rng, report)
         if era == LEGACY:
@@ -378,6 +390,15 @@ class ReportBuilder:
         report.reactions = [(pt, "") for pt in sorted(pts, key=lambda p: rng.random())]
         self._outcomes_and_sources(rng, report)
         return first.mfr_sndr or rng.choice(("PFIZER", "NOVARTIS", "TEVA", "MYLAN", "SANDOZ"))
+
+    def _planted_content(self, rng, report: Report, planted) -> str:
+        """A review planting's fixed drug, indication and events (faers.mirror.review)."""
+        drug = next(d for d in self.vocab.drugs if d.drugname == planted.drugname)
+        report.drugs.append(self._drug_row(rng, 1, "PS", drug, report.quarter.era))
+        report.indications.append((1, planted.indication))
+        report.reactions = [(pt, "") for pt in planted.pts]
+        self._outcomes_and_sources(rng, report)
+        return drug.mfr_sndr or "MFR"
 
     def _outcomes_and_sources(self, rng, report: Report) -> None:
         codes = {OUTCOMES.pick(rng) for _ in range(OUTCOME_COUNTS.pick(rng))}

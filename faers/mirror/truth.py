@@ -18,8 +18,14 @@ def surviving(appearances: list[dict], deleted: bool) -> dict | None:
     return {"primaryid": best["primaryid"], "quarter": best["quarter"]}
 
 
-def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) -> dict[str, dict]:
-    """Per role setting: CAR T reports, per product, SPM reports, per product and per category (final versions only)."""
+def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary,
+                 built: dict[int, dict] | None = None) -> dict[str, dict]:
+    """Per role setting: CAR T reports, per product, SPM reports, per product and per category (final versions only).
+    With `built` (what the builder wrote per CAR T primaryid): SPMs dated before the CAR T start (pre-existing) are
+    not counted, as the study counts by default, and per stratum of the study CAR T and SPM reports are counted."""
+    from faers.mirror import review
+
+    built = built or {}
     products = [p.product for p in vocab.products]
     target_of = {p.product: p.target for p in vocab.products}
     surviving_cases = [c for c in cases if c.caseid is not None and c.caseid not in deleted]
@@ -28,7 +34,8 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) ->
         per_product = dict.fromkeys(products, 0)
         spm_per_product = dict.fromkeys(products, 0)
         per_category = dict.fromkeys(SPM_CATEGORIES, 0)
-        reports = spm_reports = neoplasm_reports = 0
+        reports = spm_reports = neoplasm_reports = pre_existing = 0
+        strata = {name: {"car_t_reports": 0, "spm_reports": 0} for name in review.STRATA}
         for case in surviving_cases:
             final = case.final
             counted = [p for p, role in final.roles.items() if role in roles]
@@ -39,6 +46,14 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) ->
             targets = {target_of[p] for p in final.roles if p in target_of}  # the treated-disease context: any role
             is_spm = any(e.counts(targets) for e in events)
             categories = {c for e in events if e.counts(targets) for c in e.categories}
+            record = built.get(primaryid_of(case.caseid, final.caseversion))
+            if is_spm and record is not None and review.pre_existing(record):
+                is_spm, categories = False, set()  # dated before the CAR T start: not counted (the study's default)
+                pre_existing += 1
+            for name, member in review.STRATA.items():
+                if record is not None and member(record):
+                    strata[name]["car_t_reports"] += 1
+                    strata[name]["spm_reports"] += is_spm
             if categories & {"t_cell_nhl", "t_cell_lgl"}:
                 categories.add("t_cell_malignancy")
             spm_reports += is_spm
@@ -56,7 +71,32 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary) ->
             "neoplasm_reports": neoplasm_reports,
             "per_category": per_category,
             "t_cell_malignancy_reports": per_category["t_cell_malignancy"],
+            "pre_existing_spm_reports": pre_existing,
+            "strata": strata,
         }
+    return out
+
+
+def spm_case_list(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary, built: dict[int, dict]) -> list[dict]:
+    """Every surviving CAR T case whose final version has an SPM term, with what its report says, for the
+    case-by-case check of spm_cases.csv (roles as written: filter by the setting's roles)."""
+    from faers.mirror import review
+
+    target_of = {p.product: p.target for p in vocab.products}
+    out = []
+    for case in cases:
+        if case.caseid is None or case.caseid in deleted:
+            continue
+        final = case.final
+        targets = {target_of[p] for p in final.roles if p in target_of}
+        spm = [pt for pt in final.pts if pt in vocab.events and vocab.events[pt].counts(targets)]
+        if not spm:
+            continue
+        primaryid = primaryid_of(case.caseid, final.caseversion)
+        record = built[primaryid]
+        out.append({"caseid": case.caseid, "caseversion": final.caseversion, "primaryid": primaryid,
+                    "quarter": str(final.quarter), "roles": final.roles, "spm_pts": spm,
+                    "pre_existing": review.pre_existing(record), **record})
     return out
 
 
@@ -92,8 +132,10 @@ def dedup_examples(examples: dict[str, DedupExample]) -> list[dict]:
     ]
 
 
-def build(planner: Planner, quarters_written: dict[str, dict], vocab: Vocabulary, *, seed: int, reports_per_quarter: int) -> dict:
+def build(planner: Planner, quarters_written: dict[str, dict], vocab: Vocabulary, *, seed: int, reports_per_quarter: int,
+          built_car_t: dict[int, dict] | None = None) -> dict:
     deleted = set(planner.deleted)
+    built_car_t = built_car_t or {}
     return {
         "generator": "faers.mirror",
         "seed": seed,
@@ -104,7 +146,14 @@ def build(planner: Planner, quarters_written: dict[str, dict], vocab: Vocabulary
         "quarters": quarters_written,
         "final": {
             "total_cases": planner.total_cases(),
-            **car_t_counts(planner.car_t_cases, deleted, vocab),
+            **car_t_counts(planner.car_t_cases, deleted, vocab, built_car_t),
+        },
+        "spm_cases": spm_case_list(planner.car_t_cases, deleted, vocab, built_car_t),
+        "review": {
+            "car_t": {name: planner.car_t_cases[i].caseid for name, i in planner.review_car_t.items()},
+            "background": [{"name": p.name, "caseid": caseid, "primaryid": primaryid_of(caseid, 1),
+                            "quarter": str(p.quarter), "drug": p.prod_ai, "indication": p.indication, "pts": list(p.pts)}
+                           for caseid, p in planner.planted.items()],
         },
         "deleted_caseids": {str(k): str(v) for k, v in sorted(planner.deleted.items())},
         "dedup_examples": dedup_examples(planner.examples),

@@ -279,15 +279,178 @@ def classify(term: str) -> Classification:
 
 
 def classify_many(terms) -> pl.DataFrame:
-    """One row per input term, in input order (COLUMNS + looks_like); each distinct normalised term is
-    classified once."""
-    terms = list(terms)
-    keys = [normalise(t) for t in terms]
-    decided = {k: _classify_key(k) for k in dict.fromkeys(keys)}
-    rows = [(t, *decided[k]) for t, k in zip(terms, keys, strict=True)]
-    schema = {"term": pl.String, "neoplasm": pl.Boolean, "malignancy": pl.String, "category": pl.String,
+    """One row per input term, in input order (COLUMNS + looks_like; qualifiers NULL when none). The same
+    decisions as classify(), computed column-wise: each rule is one vectorised (Rust) regex pass over the distinct
+    normalised terms, so a few hundred thousand distinct terms take seconds (bench/neoplasms.py)."""
+    terms = [t if t is not None else "" for t in terms]
+    frame = pl.DataFrame({"term": terms}, schema={"term": pl.String})
+    keyed = frame.with_columns(normalise_series(frame["term"]).alias("key"))
+    decided = _classify_keys(keyed["key"].unique(maintain_order=True))
+    return (keyed.join(decided, on="key", how="left", maintain_order="left")
+            .select("term", "neoplasm", "malignancy", "category", "subgroup", "qualifiers", "decided_by", "looks_like"))
+
+
+def strip_lookarounds(pattern: str) -> str:
+    """The pattern without its look-around groups: a superset of what it matches, which Rust's regex engine (polars)
+    accepts. classify_many re-checks the few terms such a superset matches with Python's re."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            depth, j = 0, i
+            while j < len(pattern):
+                if pattern[j] == "\\":
+                    j += 2
+                    continue
+                depth += pattern[j] == "("
+                depth -= pattern[j] == ")"
+                j += 1
+                if depth == 0:
+                    break
+            i = j
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
+def _matches_all(keys: pl.Series, patterns: list[str], texts: list[str]) -> list:
+    """One boolean numpy array per pattern: found in each key. All patterns run in one polars select (Rust regex,
+    in parallel); a pattern's look-arounds are re-checked with Python's re on its superset's hits (texts = keys
+    as a Python list)."""
+    import numpy as np
+
+    supersets = [strip_lookarounds(p) for p in patterns]
+    frame = pl.DataFrame({"key": keys}).select(
+        [pl.col("key").str.contains(p).fill_null(False).alias(f"p{i}") for i, p in enumerate(supersets)])
+    out = []
+    for i, (pattern, superset) in enumerate(zip(patterns, supersets, strict=True)):
+        hits = frame[f"p{i}"].to_numpy().copy()
+        if superset != pattern:
+            search = re.compile(pattern).search
+            for j in np.flatnonzero(hits):
+                hits[j] = search(texts[j]) is not None
+        out.append(hits)
+    return out
+
+
+def _first_true(columns: list):
+    """Index of the first True column per row (-1 when none)."""
+    import numpy as np
+
+    if not columns:
+        return None
+    stacked = np.column_stack(columns)
+    first = stacked.argmax(axis=1)
+    first[~stacked.any(axis=1)] = -1
+    return first
+
+
+def _classify_keys(keys: pl.Series) -> pl.DataFrame:
+    """classify's decision for each distinct normalised key, rule by rule over the whole column."""
+
+    c = compiled()
+    all_rules = rules()
+    texts = keys.to_list()
+    word = next((r.pattern for r in all_rules if r.kind == "word"), "")
+    lookalike = "|".join(f"(?:{r.pattern})" for r in all_rules if r.kind == "lookalike") or "$^"
+    patterns = ([word or ".", lookalike] + [r.pattern for r in c.term_rules] + [r.pattern for r in c.malignancy_rules]
+                + [p.pattern for _, p in c.qualifiers])
+    hits = _matches_all(keys, patterns, texts)
+    has_word, looks = hits[0], hits[1]
+    n_terms, n_malignancy = len(c.term_rules), len(c.malignancy_rules)
+    term_hits = [(h & has_word) if r.needs_word else h for r, h in zip(c.term_rules, hits[2:2 + n_terms], strict=True)]
+    first_rule = _first_true(term_hits)
+    first_malignancy = _first_true(hits[2 + n_terms:2 + n_terms + n_malignancy])
+    qualifier_hits = {name: h for (name, _), h in zip(c.qualifiers, hits[2 + n_terms + n_malignancy:], strict=True)}
+    stage = next((p for name, p in c.qualifiers if name == "stage"), None)
+    found = overrides()
+    rows = []
+    for i, key in enumerate(texts):
+        override = found.get(key)
+        if override is not None:
+            decided = f"override:{override['term']}"
+            rows.append((key, *((True, override["malignancy"], override["category"], override["subgroup"])
+                                if override["neoplasm"] else (False, None, None, None)),
+                         _qualifiers(key, i, qualifier_hits, stage) if override["neoplasm"] else "",
+                         decided, bool(looks[i]) and not override["neoplasm"]))
+            continue
+        r = int(first_rule[i]) if first_rule is not None else -1
+        if r < 0:
+            rows.append((key, False, None, None, None, "", "no_rule", bool(looks[i])))
+            continue
+        rule = c.term_rules[r]
+        if not rule.neoplasm:
+            rows.append((key, False, None, None, None, "", f"rule:{rule.rule}", bool(looks[i])))
+            continue
+        malignancy = rule.malignancy
+        if malignancy is None:
+            m = int(first_malignancy[i]) if first_malignancy is not None else -1
+            malignancy = c.malignancy_rules[m].malignancy if m >= 0 else "unspecified"
+        rows.append((key, True, malignancy, rule.category, rule.subgroup, _qualifiers(key, i, qualifier_hits, stage),
+                     f"rule:{rule.rule}", False))
+    schema = {"key": pl.String, "neoplasm": pl.Boolean, "malignancy": pl.String, "category": pl.String,
               "subgroup": pl.String, "qualifiers": pl.String, "decided_by": pl.String, "looks_like": pl.Boolean}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    out = pl.DataFrame(rows, schema=schema, orient="row")
+    return out.with_columns(pl.col("qualifiers").replace("", None))
+
+
+def _qualifiers(key: str, i: int, hits: dict, stage) -> str:
+    """qualifiers_of(key), from the precomputed qualifier columns (the stage value read only where it matched)."""
+    found = []
+    for name, matched in hits.items():
+        if not matched[i]:
+            continue
+        if name == "stage":
+            groups = stage.search(key).groupdict()
+            value = groups.get("value") or groups.get("value2") or ""
+            found.append(f"stage={value.upper()}{(groups.get('sub') or '').upper()}")
+        else:
+            found.append(name)
+    return ";".join(found)
+
+
+_POLARS_SPELLINGS = [  # normalise()'s _SPELLINGS without look-arounds, for Rust's regex engine
+    (r"(leuk|an|cyth|globulin|myel|lipid|calc|kal|natr|glyc|uric|ox|vol|ur)emi", "${1}aemi"),
+    (r"\btumor", "tumour"),
+    (r"\besophag", "oesophag"),
+    (r"\bhem(at|ang|og|oph|orr|oly|oglob)", "haem${1}"),
+    (r"([a-z])hem(at|ang)", "${1}haem${2}"),
+    (r"\bedem", "oedem"),
+    (r"([a-z])edema\b", "${1}oedema"),
+    (r"\bestrogen", "oestrogen"),
+    (r"\bnev(us|i|oid)\b", "naev${1}"),
+    (r"\bgynecolog", "gynaecolog"),
+    (r"\bpediatric", "paediatric"),
+    (r"\bcec(um|al)\b", "caec${1}"),
+    (r"\bpheochromocytoma", "phaeochromocytoma"),
+    (r"\bseborrheic", "seborrhoeic"),
+    (r"\bsmoldering", "smouldering"),
+    (r"\blymphedema", "lymphoedema"),
+    (r"\bcenter\b", "centre"),
+    (r"\bmetastasized\b", "metastasised"),
+    (r"\bembolization\b", "embolisation"),
+    (r"\bhematolog", "haematolog"),
+    (r"\bhemophagocytic", "haemophagocytic"),
+    (r"\bfetal", "foetal"),
+]
+
+
+def normalise_series(terms: pl.Series) -> pl.Series:
+    """normalise() over a column: polars for plain-ASCII terms, normalise() itself for the rest (accents)."""
+    text = terms.fill_null("")
+    ascii_only = text.str.contains(r"^[\x00-\x7f]*$")
+    out = (text.str.to_lowercase().str.replace_all(r"['`]", "").str.replace_all(r"[^a-z0-9/+ ]+", " ")
+           .str.replace_all(r"\s+", " ").str.strip_chars())
+    for pattern, replacement in _POLARS_SPELLINGS:
+        out = out.str.replace_all(pattern, replacement)
+    if not ascii_only.all():
+        others = [normalise(t) for t in text.filter(~ascii_only).to_list()]
+        out = out.scatter(ascii_only.not_().arg_true(), others)
+    return out
 
 
 def clear_caches() -> None:
@@ -310,17 +473,6 @@ def read_terms(path) -> list[str]:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def format_rows(df: pl.DataFrame, fmt: str) -> str:
-    """csv or json text of a classification or audit frame (the CLI's plain renderer for scripts)."""
-    import json
-
-    if fmt == "csv":  # no qualifiers: an empty field, not ""
-        return df.with_columns(pl.col("qualifiers").replace("", None)).write_csv()
-    if fmt == "json":
-        return json.dumps(df.to_dicts(), indent=1, ensure_ascii=False) + "\n"
-    raise ConfigError(f"unknown format {fmt!r}: use csv, table or json")
 
 
 def database_terms(con) -> pl.DataFrame:
@@ -348,8 +500,12 @@ def install_terms(con) -> int:
     from faers import sqlfiles
 
     terms = database_terms(con)
-    classified = classify_many(terms["pt_key"].to_list()).drop("term")
-    frame = pl.concat([terms, classified], how="horizontal")
+    classified = classify_many(terms["pt_key"].to_list())
+    from faers.vocab import meddra
+
+    if meddra.is_loaded(con):  # a licensed release: the category (and neoplasm-ness) from its primary SOC path
+        classified = hierarchy_categories(con, classified)
+    frame = pl.concat([terms, classified.drop("term")], how="horizontal")
     with tempfile.TemporaryDirectory(prefix="faers-neoplasm-") as tmp:
         staged = Path(tmp) / "terms.csv"
         frame.write_csv(staged)
@@ -380,3 +536,83 @@ def audit(con, car_t_only: bool = False) -> pl.DataFrame:
     from faers.vocab.tables import query_frame
 
     return query_frame(con, sqlfiles.sql("vocab_neoplasm_audit"), {"car_t_only": car_t_only})
+
+
+# --- checking the rules against a licensed MedDRA release --------------------------------------------------
+
+
+@cache
+def meddra_hlgt_rules() -> tuple[tuple[re.Pattern, str, str | None], ...]:
+    """neoplasm_meddra_hlgts.csv: (pattern on the lower-case HLGT name, category, subgroup), first match wins."""
+    path = _vocab_path("neoplasm_meddra_hlgts.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for line, r in enumerate(rows, start=2):
+        _check(r["category"], r["subgroup"] or None, None, f"{path} line {line}")
+        out.append((re.compile(r["hlgt_pattern"]), r["category"], r["subgroup"] or None))
+    return tuple(out)
+
+
+def meddra_category(hlgt: str | None) -> str | None:
+    """The classifier category of a neoplasm-SOC HLGT name (None: not in the neoplasm SOC)."""
+    if hlgt is None:
+        return None
+    return next((category for pattern, category, _ in meddra_hlgt_rules() if pattern.search(hlgt.lower())), None)
+
+
+def with_meddra(con, classified: pl.DataFrame, all_paths: bool = False) -> tuple[pl.DataFrame, dict]:
+    """classify_many's rows with MedDRA's view beside them (a licensed release loaded in `con`): meddra_pt,
+    meddra_hlgt, meddra_category (primary SOC path; all_paths: any path through the neoplasm SOC, the first HLGT
+    by name) and agrees (neoplasm detection and category both equal; NULL for a term the release does not know).
+    Returns the frame and {'known', 'agree', 'agreement'} over the terms the release knows."""
+    from faers import sqlfiles
+
+    sqlfiles.run(con, "vocab_neoplasm_meddra_terms")
+    keys = sorted({t.strip().lower() for t in classified["term"].to_list()})
+    rows = con.execute(
+        """
+        select term_key, min(pt),
+               min(hlgt) filter (where hlgt is not null and (primary_path or $all_paths)) as hlgt
+        from vocab_neoplasm_meddra_terms
+        where term_key in (select unnest(cast($keys as varchar[])))
+        group by term_key
+        """, {"keys": keys, "all_paths": all_paths}).fetchall()
+    meddra = {key: (pt, hlgt) for key, pt, hlgt in rows}
+    out_rows = []
+    for row in classified.iter_rows(named=True):
+        found = meddra.get(row["term"].strip().lower())
+        if found is None:
+            out_rows.append((None, None, None, None))
+            continue
+        pt, hlgt = found
+        category = meddra_category(hlgt)
+        agrees = (category is not None) == bool(row["neoplasm"]) and (category is None or category == row["category"])
+        out_rows.append((pt, hlgt, category, agrees))
+    extra = pl.DataFrame(out_rows, schema={"meddra_pt": pl.String, "meddra_hlgt": pl.String,
+                                           "meddra_category": pl.String, "agrees": pl.Boolean}, orient="row")
+    frame = pl.concat([classified, extra], how="horizontal")
+    known = int(extra["agrees"].is_not_null().sum())
+    agree = int(extra["agrees"].sum() or 0)
+    return frame, {"known": known, "agree": agree, "agreement": round(agree / known, 4) if known else None}
+
+
+def hierarchy_categories(con, classified: pl.DataFrame, all_paths: bool = False) -> pl.DataFrame:
+    """classify_many's rows with neoplasm and category taken from a loaded MedDRA release where it knows the term
+    (primary SOC path; decided_by 'meddra:<HLGT>'); the rules keep malignancy, qualifiers and, where the category
+    agrees, the subgroup. A term MedDRA puts in the neoplasm SOC that the rules reject gets malignancy 'unspecified'."""
+    frame, _ = with_meddra(con, classified.select(COLUMNS), all_paths=all_paths)
+    known = pl.col("meddra_pt").is_not_null()
+    in_soc = pl.col("meddra_category").is_not_null()
+    same = pl.col("meddra_category") == pl.col("category")
+    decided = frame.with_columns(
+        pl.when(known).then(in_soc).otherwise(pl.col("neoplasm")).alias("neoplasm"),
+        pl.when(known & in_soc).then(pl.col("meddra_category")).when(known).then(None)
+        .otherwise(pl.col("category")).alias("category"),
+        pl.when(known & ~(in_soc & same.fill_null(False))).then(None).otherwise(pl.col("subgroup")).alias("subgroup"),
+        pl.when(known & in_soc).then(pl.col("malignancy").fill_null("unspecified")).when(known).then(None)
+        .otherwise(pl.col("malignancy")).alias("malignancy"),
+        pl.when(known).then(pl.lit("meddra:") + pl.col("meddra_hlgt").fill_null("outside the neoplasm SOC"))
+        .otherwise(pl.col("decided_by")).alias("decided_by"),
+    )
+    return decided.select(*COLUMNS).with_columns(classified["looks_like"])

@@ -36,6 +36,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     Vocabulary("event_group_meddra", "event_group_meddra.csv", ("group_name", "level", "term"), None),
     Vocabulary("event_exclusions", "event_exclusions.csv", ("pt", "applies_to_target"), None),
     Vocabulary("indication_groups", "indication_groups.csv", ("indication_group", "indi_pt"), "vocab_indication_groups"),
+    Vocabulary("masking_drugs", "masking_drugs.csv", ("ingredient",), "vocab_masking_drugs"),
     # read by faers.vocab.neoplasms (Python), which installs the classification of the database's terms
     Vocabulary("neoplasm_rules", "neoplasm_rules.csv", ("rule",), None),
     Vocabulary("neoplasm_overrides", "neoplasm_overrides.csv", ("term",), None),
@@ -43,6 +44,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
                "vocab_neoplasm_event_groups"),
     Vocabulary("neoplasm_treated_diseases", "neoplasm_treated_diseases.csv", ("target", "category", "subgroup"),
                "vocab_neoplasm_treated_diseases"),
+    Vocabulary("neoplasm_meddra_hlgts", "neoplasm_meddra_hlgts.csv", ("hlgt_pattern",), None),
 )
 
 # Views in dependency order; each is one file sql/vocab_<view>.sql.
@@ -89,7 +91,8 @@ def install(con) -> None:
     with connection.transaction(con):
         sqlfiles.run(con, "vocab_macros")
         for vocabulary in ("products", "product_variants", "product_near_misses", "product_indications",
-                           "indication_groups", "neoplasm_event_groups", "neoplasm_treated_diseases"):
+                           "indication_groups", "neoplasm_event_groups", "neoplasm_treated_diseases",
+                           "masking_drugs"):
             sqlfiles.run(con, f"vocab_{vocabulary}", {"path": csv_path(vocabulary)})
         from faers.vocab import neoplasms  # here, not at the top: neoplasms imports this module
 

@@ -4,7 +4,6 @@ the comparators' a/b/c/d against an independent query, every file's columns, exi
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 import shutil
@@ -13,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from faers import load, mirror, paths, study
+from faers import paths, published, study
 from faers.cli import main
 from tests import chromium
 
@@ -24,9 +23,10 @@ COLUMNS = {
     "categories.csv": ["category", "reports", "pct_of_spm", "pct_of_car_t"],
     "signals.csv": ["product", "event_group", "comparator", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
                     "chi2_yates", "ic", "ic025", "ebgm", "eb05", "signal", "note"],
-    "published_vs_computed.csv": ["source", "item", "metric", "unit", "published", "computed", "difference"],
+    "published_vs_computed.csv": ["source", "item", "metric", "unit", "published", "computed", "difference", "window",
+                                  "through", "settings", "note"],
     "sensitivity.csv": ["roles", "dedup_rule", "cutoff", "through", "comparator", "car_t_reports", "spm_reports",
-                        "spm_pct", "t_cell_malignancy_reports", "distance_to_published"],
+                        "spm_pct", "t_cell_malignancy_reports", "variant", "options", "gap_to_elsallab_counts"],
     "time_to_onset.csv": ["product", "event_group", "reports", "computed", "median_days", "q1_days", "q3_days"],
     "timeline.csv": ["product", "event_group", "comparator", "quarter", "a", "b", "c", "d", "ror", "ror_lower",
                      "ror_upper", "signal", "first_signal_quarter"],
@@ -35,23 +35,14 @@ COLUMNS = {
 
 
 @pytest.fixture(scope="module")
-def mirror_db(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mirror")
-    result = mirror.generate(root / "mirror", reports_per_quarter=300, seed=7)
-    settings = paths.resolve(home=root / "home", environ={})
-    load.load(settings, [load.local_zip(z) for z in result.zip_paths.values()])
-    return root, settings, result.truth["final"]
+def mirror_db(loaded_mirror):
+    root, settings, truth = loaded_mirror
+    return root, settings, truth["final"]
 
 
 @pytest.fixture(scope="module")
-def report_dir(mirror_db):
-    root, settings, _ = mirror_db
-    before = hashlib.sha256(settings.db_path.read_bytes()).hexdigest()
-    code = main(["--home", str(settings.home), "report", "--out", str(root / "reports")])
-    assert code == 0
-    # the report never writes the user's database
-    assert hashlib.sha256(settings.db_path.read_bytes()).hexdigest() == before
-    return root / "reports" / "car_t_spm"
+def report_dir(mirror_report_dir):
+    return mirror_report_dir
 
 
 def _csv(path: Path) -> list[dict]:
@@ -107,7 +98,9 @@ def test_funnel_matches_truth_and_adds_up(report_dir, mirror_db):
     # the planted relapses of the treated lymphoma / myeloma are removed as such
     assert whole[("removed", "treated_disease_progression")] > 0
     published = {r["metric"]: r for r in _csv(report_dir / "published_vs_computed.csv") if r["item"] == "all CAR T"}
-    assert float(published["neoplasm_soc_reports"]["computed"]) == truth["neoplasm_reports"]
+    # Elsallab's numbers are computed at the paper's own window (through 2023Q4), not the main run's latest quarter
+    row = published["neoplasm_soc_reports"]
+    assert row["through"] == "2023Q4" and 0 < float(row["computed"]) <= truth["neoplasm_reports"]
     html = (report_dir / "report.html").read_text()
     assert "Report flow" in html and "removed (no neoplasm term counts)" in html
 
@@ -132,7 +125,19 @@ WITH car_t AS (SELECT DISTINCT primaryid FROM drug_products),
 exposed AS (SELECT DISTINCT primaryid FROM drug_products WHERE product = $product AND role_cod IN ('PS', 'SS')),
 named AS (SELECT DISTINCT primaryid FROM drug_products WHERE product = $product),
 others AS (SELECT DISTINCT primaryid FROM drug_products WHERE product <> $product AND role_cod IN ('PS', 'SS')),
-event AS (SELECT DISTINCT primaryid FROM report_event_groups WHERE group_name = $grp),
+car_t_starts AS (
+    SELECT d.primaryid, min(t.start_dt) AS start_dt FROM drug_products d
+    JOIN therapies t ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
+    WHERE t.start_dt_precision = 'day' GROUP BY d.primaryid
+),
+-- an SPM dated before the CAR T start is not counted (pre-existing): both to the day, or the whole month before
+pre_existing AS (
+    SELECT c.primaryid FROM cases c JOIN car_t_starts s ON s.primaryid = c.primaryid
+    WHERE (c.event_dt_precision = 'day' AND c.event_dt < s.start_dt)
+       OR (c.event_dt_precision = 'month' AND c.event_dt < date_trunc('month', s.start_dt))
+),
+event AS (SELECT DISTINCT primaryid FROM report_event_groups WHERE group_name = $grp
+          AND primaryid NOT IN (SELECT primaryid FROM pre_existing)),
 population AS (
     SELECT primaryid FROM cases
     WHERE CASE $comparator
@@ -180,25 +185,25 @@ def test_ror_is_empty_below_three_reports_and_signal_follows_the_criterion(repor
 
 def test_published_vs_computed_lists_every_published_number(report_dir):
     rows = _csv(report_dir / "published_vs_computed.csv")
-    assert len(rows) == len(study.PUBLISHED)
-    published = {(r["source"], r["item"], r["metric"]): float(r["published"]) for r in rows}
-    assert published[(study.ELSALLAB, "all CAR T", "car_t_reports")] == 12394
-    assert published[(study.ELSALLAB, "all CAR T", "spm_reports")] == 536
-    assert published[(study.ELSALLAB, "cilta-cel", "spm_reports")] == 24
-    assert published[(study.ELSALLAB, "t_cell_malignancy", "reports")] == 19
+    assert len(rows) == published.published().height
+    values = {(r["source"], r["item"], r["metric"]): float(r["published"]) for r in rows}
+    assert values[(published.ELSALLAB, "all CAR T", "car_t_reports")] == 12394
+    assert values[(published.ELSALLAB, "all CAR T", "spm_reports")] == 536
+    assert values[(published.ELSALLAB, "cilta-cel", "spm_reports")] == 24
+    assert values[(published.ELSALLAB, "t_cell_malignancy", "reports")] == 19
     # every number in study.md's tables appears (the product table, the category table, the other sources)
     study_md = (Path(__file__).resolve().parents[3] / "shared" / "docs" / "study.md")
     if study_md.is_file():
         text = study_md.read_text()
-        for value in published.values():
+        for value in values.values():
             shown = f"{value:,.0f}" if value >= 1000 else (f"{value:g}" if value != int(value) else f"{int(value)}")
             assert shown in text or f"{value:.1f}" in text, value
     computed = {(r["source"], r["item"], r["metric"]): r["computed"] for r in rows}
-    assert computed[(study.ELSALLAB, "all CAR T", "spm_reports")] != ""
+    assert computed[(published.ELSALLAB, "all CAR T", "spm_reports")] != ""
 
 
 def test_sensitivity_covers_the_whole_grid(report_dir):
-    rows = _csv(report_dir / "sensitivity.csv")
+    rows = [r for r in _csv(report_dir / "sensitivity.csv") if r["variant"] == "base"]
     grid = {(r["roles"], r["dedup_rule"], r["cutoff"], r["comparator"]) for r in rows}
     assert len(grid) == len(rows) == 3 * len(study.DEDUP_RULES) * 4 * 3
     # dedup 'none' keeps every version: never fewer CAR T reports than 'latest_version'
@@ -288,14 +293,19 @@ def test_readme_queries_answer_what_the_readme_says(report_dir, demo_like):
     assert set(per_year.columns) == {"product", "year", "reports"} and per_year.height > len(products)
     totals = dict(per_year.group_by("product").agg(pl.col("reports").sum()).iter_rows())
     assert totals == {p: int(r["car_t_reports"]) for p, r in products.items() if int(r["car_t_reports"])}
-    # the SPM cases are the report's SPM reports, product by product
-    assert spm_cases["primaryid"].n_unique() == int(summary["spm_reports"]) > 0
+    # the SPM cases are the rows of spm_cases.csv, product by product; the report counts those not pre-existing
+    listing = _csv(report_dir / "spm_cases.csv")
+    assert spm_cases["primaryid"].n_unique() == len(listing) > 0
+    assert sum(r["counted_as_spm"] == "true" for r in listing) == int(summary["spm_reports"])
     per_product = dict(spm_cases.group_by("product").agg(pl.col("primaryid").n_unique()).iter_rows())
-    assert per_product == {p: int(r["spm_reports"]) for p, r in products.items() if int(r["spm_reports"])}
+    assert per_product == {p: n for p in products if (n := sum(f"{p} (PS)" in r["car_t_products"] or
+                                                              f"{p} (SS)" in r["car_t_products"] for r in listing))}
     assert spm_cases["spm_terms"].null_count() == 0
     # the hand-made 2x2 table and ROR are those of `faers signals`
     expected, _ = signals.drug_event_signals(settings, ["tisa-cel"], event_groups=["spm"], comparator="all",
-                                             roles="suspect", prior=signals.parse_prior_choice("0.2,0.1,2,4,0.3"))
+                                             roles="suspect", prior=signals.parse_prior_choice("0.2,0.1,2,4,0.3"),
+                                             # the hand-made query counts every SPM term, pre-existing ones too
+                                             options=study.StudyOptions(keep_pre_existing=True))
     got, want = signal.row(0, named=True), expected.row(0, named=True)
     assert [got[k] for k in "abcd"] == [want[k] for k in "abcd"] and got["a"] > 0
     # Woolf's interval as faers.stats computes it (the README rounds z to 1.96)

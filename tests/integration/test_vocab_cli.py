@@ -118,3 +118,23 @@ def test_vocab_audit_lists_neoplasms_and_rejected_look_alikes_with_counts(tmp_pa
     assert main(["--db", str(path), "vocab", "audit", "--car-t", "--format", "csv"]) == 0
     car_t = {r["pt"].lower() for r in csv_module.DictReader(io.StringIO(capsys.readouterr().out))}
     assert car_t == {"acute myeloid leukaemia", "leukopenia"}
+
+
+def test_vocab_classify_shows_meddra_beside_the_rules_when_a_release_is_loaded(tmp_path, capsys):
+    import csv as csv_module
+    import io
+
+    db = str(_database_file(tmp_path))
+    assert main(["--db", db, "meddra", "load", str(write_release(tmp_path / "MedAscii"))]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "vocab", "classify", "AML", "Acute myeloid leukemia", "Myelodysplastic syndrome",
+                 "Headache", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    rows = list(csv_module.DictReader(io.StringIO(captured.out)))
+    assert [r["term"] for r in rows] == ["AML", "Acute myeloid leukemia", "Myelodysplastic syndrome", "Headache"]
+    aml = rows[0]  # an LLT of the fake release: its PT and HLGT come from the hierarchy
+    assert (aml["meddra_pt"], aml["meddra_hlgt"], aml["meddra_category"], aml["category"], aml["agrees"]) == (
+        "Acute myeloid leukaemia", "Leukaemias", "leukemia", "leukemia", "true")
+    assert rows[2]["meddra_category"] == "other_hematopoietic" and rows[2]["agrees"] == "true"
+    assert rows[3]["meddra_pt"] == "" and rows[3]["agrees"] == ""  # not in the release: not counted
+    assert "agreement with MedDRA (primary paths): 3 of 3 terms" in captured.err

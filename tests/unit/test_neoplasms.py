@@ -94,6 +94,25 @@ def test_american_and_british_spellings_agree():
         assert neoplasms.classify(british).row() | {"term": ""} == neoplasms.classify(american).row() | {"term": ""}
 
 
+def test_classify_many_decides_as_classify(faers_real):
+    """The column-wise classifier (polars regex passes) and the one-term classifier (Python re) are twins."""
+    terms = [r["term"] for r in knowledge_rows()] + sorted(sample_terms(faers_real)) + [
+        "  Leukemia  ", "Sézary syndrome", "ACUTE MYELOID LEUKEMIA", "Cephalhematoma", "lymphedema", ""]
+    df = neoplasms.classify_many(terms)
+    for row in df.iter_rows(named=True):
+        c = neoplasms.classify(row["term"])
+        assert (row["neoplasm"], row["malignancy"], row["category"], row["subgroup"], row["qualifiers"] or "",
+                row["decided_by"], row["looks_like"]) == (c.neoplasm, c.malignancy, c.category, c.subgroup,
+                                                           c.qualifiers, c.decided_by, c.looks_like), row["term"]
+
+
+def test_strip_lookarounds_gives_a_superset_rust_accepts():
+    assert neoplasms.strip_lookarounds(r"(?<!myelo)dysplas(?!tic naev)") == "dysplas"
+    assert neoplasms.strip_lookarounds(r"^(?!.*(mucosal|\banal\b)).*melanoma") == "^.*melanoma"
+    assert neoplasms.strip_lookarounds(r"\b(?!(coma|stoma)\b)[a-z]+oma\b") == r"\b[a-z]+oma\b"
+    assert neoplasms.strip_lookarounds(r"a\(b(c)") == r"a\(b(c)"
+
+
 def test_classify_many_keeps_input_order_and_duplicates():
     terms = ["Leukopenia", "Acute myeloid leukaemia", "leukopenia ", "Acute myeloid leukaemia"]
     df = neoplasms.classify_many(terms)

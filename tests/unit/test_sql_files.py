@@ -27,6 +27,7 @@ NOT_YET_NAMED = {
     "study_demo_through": "demo_all up to the cutoff (a study shadow)",
     "study_deleted_through": "deleted_cases up to the cutoff (a study shadow)",
     "vocab_contract_views": "the aliases event_group_terms and indication_groups",
+    "study_report_neoplasm_terms": "vocab_report_neoplasm_terms, the neoplasm terms of the selected reports",
 }
 
 CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW|MACRO|FUNCTION)\s+"

@@ -30,13 +30,25 @@ def _report(db, tmp_path, prior) -> tuple[dict, pl.DataFrame]:
     return manifest, pl.read_csv(result.directory / "signals.csv", infer_schema_length=None)
 
 
-def _independent_pairs(db) -> pl.DataFrame:
-    """a and crude E per ingredient x PT from distinct (report, ingredient) and (report, PT) rows, joined in
-    polars: no shared SQL with sql/study_pair_counts.sql."""
+def _strata(reports: pl.DataFrame) -> pl.DataFrame:
+    """primaryid, stratum: age band x sex x FDA year, computed in polars (not sql/study_report_strata.sql)."""
+    age = pl.col("age_years")
+    band = (pl.when(age.is_null()).then(pl.lit("age?")).when(age < 18).then(pl.lit("0-17")).when(age < 45)
+            .then(pl.lit("18-44")).when(age < 65).then(pl.lit("45-64")).when(age < 75).then(pl.lit("65-74"))
+            .otherwise(pl.lit("75+")))
+    return reports.select("primaryid", pl.concat_str(
+        [band, pl.col("sex").fill_null("UNK"), pl.col("fda_dt").dt.year().cast(pl.String).fill_null("year?")],
+        separator="|").alias("stratum"))
+
+
+def _independent_pairs(db, stratified: bool = False) -> pl.DataFrame:
+    """a and E (crude, or summed over age band x sex x FDA year strata) per ingredient x PT from distinct
+    (report, ingredient) and (report, PT) rows, joined in polars: no shared SQL with sql/study_pair_counts.sql."""
     st = study.open_study(db, install_vocab=fake_vocab.install)
     try:
         study.select(st)
-        reports = st.con.sql("SELECT primaryid FROM cases").pl()
+        cases = st.con.sql("SELECT primaryid, age_years, sex, fda_dt FROM cases").pl()
+        reports = cases.select("primaryid")
         drugs = st.con.sql("SELECT primaryid, ingredient, role_cod FROM drug_ingredients").pl()
         events = st.con.sql("SELECT primaryid, pt FROM reactions").pl()
     finally:
@@ -47,6 +59,15 @@ def _independent_pairs(db) -> pl.DataFrame:
     events = (events.drop_nulls("pt").with_columns(pl.col("pt").str.strip_chars().str.to_lowercase())
               .join(reports, on="primaryid", how="semi").unique())
     pairs = drugs.join(events, on="primaryid").group_by("ingredient", "pt").agg(pl.len().alias("a"))
+    if stratified:
+        strata = _strata(cases)
+        n_s = strata.group_by("stratum").agg(pl.len().alias("n_s"))
+        drug_s = drugs.join(strata, on="primaryid").group_by("ingredient", "stratum").agg(pl.len().alias("drug_s"))
+        event_s = events.join(strata, on="primaryid").group_by("pt", "stratum").agg(pl.len().alias("event_s"))
+        e = (pairs.select("ingredient", "pt").join(drug_s, on="ingredient").join(event_s, on=["pt", "stratum"])
+             .join(n_s, on="stratum").group_by("ingredient", "pt")
+             .agg((pl.col("drug_s").cast(pl.Float64) * pl.col("event_s") / pl.col("n_s")).sum().alias("expected")))
+        return pairs.join(e, on=["ingredient", "pt"])
     drug_n = drugs.group_by("ingredient").agg(pl.len().alias("drug_n"))
     event_n = events.group_by("pt").agg(pl.len().alias("event_n"))
     return (pairs.join(drug_n, on="ingredient").join(event_n, on="pt")
@@ -55,7 +76,7 @@ def _independent_pairs(db) -> pl.DataFrame:
 
 def test_database_prior_in_manifest_equals_an_independent_fit(db, tmp_path):
     manifest, _signals = _report(db, tmp_path, "database")
-    pairs = _independent_pairs(db)
+    pairs = _independent_pairs(db, stratified=True)
     with warnings.catch_warnings():  # a tiny database: the starts may disagree (recorded in the manifest)
         warnings.simplefilter("ignore", ebgm.PriorDisagreementWarning)
         independent = ebgm.fit_prior(pairs["a"].to_numpy(), pairs["expected"].to_numpy())
@@ -70,7 +91,7 @@ def test_database_prior_in_manifest_equals_an_independent_fit(db, tmp_path):
     # component), so the optimum's value is what two fits can be compared on, not theta itself
     assert recorded["neg_log_lik"] == pytest.approx(independent.neg_log_lik, abs=1e-3)
     assert manifest["ebgm_fit"]["n_pairs"] == pairs.height
-    assert "unstratified" in recorded["expected_count"]
+    assert "stratified by age band x sex x FDA receipt year" in recorded["expected_count"]
     method = (tmp_path / report.REPORT_DIR / "report.md").read_text()
     assert f"fitted once on {pairs.height:,} ingredient x PT pairs" in method
 
@@ -90,9 +111,49 @@ def test_database_pair_table_equals_the_independent_one(db):
 
 
 def _posterior_ebgm(signals_df: pl.DataFrame, theta) -> np.ndarray:
-    rows = signals_df.filter(pl.col("a") >= 1)
-    a, b, c, d = (rows[x].to_numpy() for x in "abcd")
-    return ebgm.posterior(theta, a, (a + b) * (a + c) / (a + b + c + d))["ebgm"]
+    rows = signals_df.filter((pl.col("a") >= 1) & (pl.col("comparator") == "all"))
+    return ebgm.posterior(theta, rows["a"].to_numpy(), rows["expected"].to_numpy())["ebgm"]
+
+
+def test_report_pair_table_has_the_independent_stratified_expected_counts(db):
+    st = study.open_study(db, install_vocab=fake_vocab.install)
+    try:
+        study.select(st)
+        ours = signals.database_pair_counts(st, "suspect", stratified=True)
+    finally:
+        st.close()
+    joined = ours.join(_independent_pairs(db, stratified=True), on=["ingredient", "pt"], how="full", coalesce=True)
+    assert joined.height == ours.height and joined["a_right"].null_count() == 0
+    np.testing.assert_allclose(joined["expected"].to_numpy(), joined["expected_right"].to_numpy(), rtol=1e-12)
+
+
+def test_ebgm_only_on_comparator_all_rows_with_stratified_expected_counts(db, tmp_path):
+    _manifest, signals_df = _report(db, tmp_path, "database")
+    others = signals_df.filter(pl.col("comparator") != "all")
+    assert others.height and others["ebgm"].null_count() == others.height and others["eb05"].null_count() == others.height
+    assert set(others["ebgm_basis"].to_list()) == {"no EBGM: the database-wide prior applies to comparator all only"}
+    all_rows = signals_df.filter((pl.col("comparator") == "all") & (pl.col("a") + pl.col("b") > 0))
+    assert all_rows["ebgm"].null_count() == 0 and all_rows["ebgm_basis"].str.contains("stratified").all()
+    # E of an `all` row: strata of the whole selection, counted here in polars; reports naming the product only
+    # outside the chosen roles are outside the 2x2 table and its strata
+    st = study.open_study(db, install_vocab=fake_vocab.install)
+    try:
+        study.select(st)
+        strata = _strata(st.con.sql("SELECT primaryid, age_years, sex, fda_dt FROM cases").pl())
+        named = st.con.sql("SELECT DISTINCT primaryid, product, role_cod FROM drug_products").pl()
+        spm = st.con.sql("SELECT DISTINCT primaryid FROM report_event_groups WHERE group_name = 'spm'").pl()
+    finally:
+        st.close()
+    for product in ("axi-cel", "tisa-cel"):
+        exposed = named.filter((pl.col("product") == product) & pl.col("role_cod").is_in(["PS", "SS"]))["primaryid"].to_list()
+        outside = named.filter((pl.col("product") == product) & ~pl.col("primaryid").is_in(exposed))["primaryid"].to_list()
+        pop = strata.filter(~pl.col("primaryid").is_in(outside)).with_columns(
+            pl.col("primaryid").is_in(exposed).alias("x"), pl.col("primaryid").is_in(spm["primaryid"].to_list()).alias("e"))
+        by = pop.group_by("stratum").agg(pl.len().alias("n"), pl.col("x").sum().alias("x"), pl.col("e").sum().alias("e"))
+        expected = float((by["x"] * by["e"] / by["n"]).sum())
+        row = signals_df.filter((pl.col("product") == product) & (pl.col("event_group") == "spm")
+                                & (pl.col("comparator") == "all"))
+        assert row["expected"][0] == pytest.approx(expected, rel=1e-12), product
 
 
 GIVEN = "0.5,0.1,2,2,0.2"  # not the fallback prior, so that a given prior is told apart from a fallback
@@ -103,7 +164,7 @@ def test_table_and_given_priors_still_work_and_change_the_ebgm(db, tmp_path):
                for choice in ("database", "table", GIVEN)}
     for _choice, (manifest, signals_df) in results.items():
         theta = tuple(manifest["ebgm_prior"]["theta"].values())
-        ours = signals_df.filter(pl.col("a") >= 1)["ebgm"].to_numpy()
+        ours = signals_df.filter((pl.col("a") >= 1) & (pl.col("comparator") == "all"))["ebgm"].to_numpy()
         np.testing.assert_allclose(ours, _posterior_ebgm(signals_df, theta), rtol=1e-9)
     table_manifest, table_signals = results["table"]
     assert table_manifest["ebgm_prior"]["prior"] == "table"
@@ -112,7 +173,8 @@ def test_table_and_given_priors_still_work_and_change_the_ebgm(db, tmp_path):
     assert given["prior"] == "given"
     assert tuple(given["theta"].values()) == pytest.approx(signals.parse_prior_choice(GIVEN))
     # the same row gets a different EBGM under a different prior
-    ebgm_of = {k: v[1].filter(pl.col("a") >= 1)["ebgm"].to_numpy() for k, v in results.items()}
+    ebgm_of = {k: v[1].filter((pl.col("a") >= 1) & (pl.col("comparator") == "all"))["ebgm"].to_numpy()
+               for k, v in results.items()}
     assert not np.allclose(ebgm_of["database"], ebgm_of[GIVEN])
     assert not np.allclose(ebgm_of["table"], ebgm_of[GIVEN])
 
@@ -126,7 +188,7 @@ def test_a_prior_the_tiny_database_cannot_identify_falls_back_and_says_why(db, t
     assert "P ended on its bound" in recorded["note"]
     assert tuple(recorded["theta"].values()) == pytest.approx(ebgm.DUMOUCHEL_1999_PRIOR)
     assert min(abs(recorded["fitted_theta"]["p"] - bound) for bound in ebgm.P_BOUNDS) < 1e-9
-    np.testing.assert_allclose(signals_df.filter(pl.col("a") >= 1)["ebgm"].to_numpy(),
+    np.testing.assert_allclose(signals_df.filter((pl.col("a") >= 1) & (pl.col("comparator") == "all"))["ebgm"].to_numpy(),
                                _posterior_ebgm(signals_df, ebgm.DUMOUCHEL_1999_PRIOR), rtol=1e-9)
     method = (tmp_path / report.REPORT_DIR / "report.md").read_text()
     assert "but not identifiable there (P ended on its bound" in method

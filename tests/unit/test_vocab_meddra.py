@@ -92,3 +92,16 @@ def test_a_code_that_is_not_a_number_names_file_line_and_value(tmp_path):
                                                                  "Y", ""]]})
     with pytest.raises(ConfigError, match=r"llt.asc: line 6: llt_code = 'LLT-X' is not a MedDRA code"):
         meddra.load(database(), write_release(tmp_path / "rel", files))
+
+
+def test_with_a_release_the_study_takes_neoplasm_and_category_from_the_primary_soc_path(loaded):
+    vocab.install(loaded)
+    rows = {pt_key: (neoplasm, category, decided_by) for pt_key, neoplasm, category, decided_by in loaded.execute(
+        "select pt_key, neoplasm, category, decided_by from vocab_neoplasm_terms").fetchall()}
+    assert rows["myelodysplastic syndrome"] == (
+        True, "other_hematopoietic", "meddra:Haematopoietic neoplasms (excl leukaemias and lymphomas)")
+    assert rows["acute myeloid leukaemia"] == (True, "leukemia", "meddra:Leukaemias")
+    # the study's groups follow: AML is a leukaemia SPM after axi-cel, the relapsed lymphoma is not
+    groups = set(loaded.execute("select primaryid, group_name from report_event_groups where group_name in "
+                                "('spm', 'leukemia', 'other_hematopoietic')").fetchall())
+    assert groups == {(2, "spm"), (2, "leukemia"), (3, "spm"), (3, "other_hematopoietic")}
