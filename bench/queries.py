@@ -56,17 +56,13 @@ def time_queries(db: Path, queries: dict[str, str], runs: int = 1) -> dict[str, 
 
 
 def build_views(db: Path) -> None:
-    """Give a layout database the loader's bookkeeping, dedup and user views, so the schema examples run on it."""
-    from faers import load, sqlfiles
-    from faers.paths import data_dir
+    """Give a layout database the loader's bookkeeping, dedup and user views, so the schema examples run on it
+    (ensure_schema leaves the layout's own `<t>_all`, table or view, as it is)."""
+    from faers import load
 
     con = duckdb.connect(str(db))
     try:
-        for name in load.BOOKKEEPING:
-            sqlfiles.run(con, name)
-        sqlfiles.run(con, "macros")
-        con.execute("CREATE TABLE IF NOT EXISTS ref_countries AS SELECT upper(name) AS name, iso2 FROM "
-                    "read_csv(?, header=true, all_varchar=true)", [str(data_dir() / "countries.csv")])
+        load.ensure_schema(con)
         load.dedup(con)
         load.create_views(con)
         con.execute("CHECKPOINT")
