@@ -165,8 +165,8 @@ def select(study: Study, rule: str | None = None, through: str | None = None) ->
         study.versions_ready = True
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "study_report_strata")
-    _ddl(con, "study_demo_through")
-    _ddl(con, "study_deleted_through")
+    _ddl(con, "study_demo_all_through")
+    _ddl(con, "study_deleted_cases_through")
     # The rule's steps build memory.main.case_selected from the shadowed inputs; a later step reads what the
     # earlier one built, which the previous selection's temp shadow would hide, so that goes first.
     con.execute("DROP TABLE IF EXISTS temp.main.case_selected")
@@ -225,7 +225,7 @@ VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "eve
 def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
     """Materialise VERSIONED_VIEWS over every report version (case_selected briefly holds them all); must run
     before any per-selection shadow exists, as the shadows hide the views."""
-    _ddl(con, "study_case_all_versions")
+    _ddl(con, "study_case_selected_all_versions")
     for key in VERSIONED_VIEWS:
         _ddl(con, f"study_{key}_versions")
     _ddl(con, "study_case_first_quarters")

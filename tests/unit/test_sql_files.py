@@ -20,14 +20,9 @@ from faers.paths import PACKAGE_DIR, sql_dir
 
 LAYERS = ("stg", "meta", "core", "vocab", "study", "out")
 
-# Files that do not follow the rule yet. The study_* and vocab_* files are being changed on other branches
-# this session (issue 14 leaves their renaming to the integrator); each entry says what the file creates.
+# Files that do not follow the rule, each with what it creates and why it keeps its name.
 NOT_YET_NAMED = {
-    "study_case_all_versions": "case_selected over every report version (a study shadow of the loader's table)",
-    "study_demo_through": "demo_all up to the cutoff (a study shadow)",
-    "study_deleted_through": "deleted_cases up to the cutoff (a study shadow)",
     "vocab_contract_views": "the aliases event_group_terms and indication_groups",
-    "study_report_neoplasm_terms": "vocab_report_neoplasm_terms, the neoplasm terms of the selected reports",
 }
 
 CREATES = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW|MACRO|FUNCTION)\s+"
