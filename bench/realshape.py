@@ -334,6 +334,7 @@ def generate(root: Path, quarters: list[Quarter] | None = None, *, scale: float 
     """The chosen quarters (default all 90) at `scale` x their real row counts, as FDA-format zips laid out like
     the mirror's site under root (serve it with faers.mirror.serve for `faers refresh`), cached: a quarter already
     in root/manifest.json is not rewritten. `workers` processes in parallel."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     shapes = quarter_rows()
@@ -351,11 +352,19 @@ def generate(root: Path, quarters: list[Quarter] | None = None, *, scale: float 
     if jobs:
         say(f"generating {len(jobs)} real-shape quarters ({sum(sum(j[1].values()) for j in jobs):,} rows) "
             f"under {out_dir} with {workers} processes (once; cached)")
-        with ProcessPoolExecutor(max_workers=workers) as pool_:
-            for entry in pool_.map(_write_one, jobs):
+        if workers <= 1:  # in this process: no pool (and no fork of a process that already runs threads)
+            entries = map(_write_one, jobs)
+        else:  # spawn, not fork: a forked child of a process with DuckDB/polars threads can deadlock on their locks
+            pool_ = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            entries = pool_.map(_write_one, jobs)
+        try:
+            for entry in entries:
                 manifest[entry["quarter"]] = entry
                 manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
                 say(f"generated {entry['quarter']}: {sum(entry['rows'].values()):,} rows, {entry['zip_bytes'] / 1e6:.1f} MB")
+        finally:
+            if workers > 1:
+                pool_.shutdown()
     index = root / INDEX_PATH
     index.parent.mkdir(parents=True, exist_ok=True)
     index.write_text(index_html({Quarter.parse(q): e["zip_bytes"] for q, e in manifest.items()}), encoding="utf-8")
