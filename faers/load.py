@@ -6,7 +6,6 @@ rejected lines are kept in `load_rejects` with quarter, file, line and reason.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import re
@@ -72,19 +71,6 @@ class QuarterResult:
     deleted_caseids: int = 0
     seconds: float = 0.0
     error: str | None = None
-
-
-# --- connections and the writer lock (deprecated here: use faers.Database / faers.connection) -----------
-
-
-def connect(settings: Settings, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Deprecated: `faers.Database(settings).con` (kept while other branches still call it)."""
-    return connection.open_file(settings.db_path, read_only=read_only)
-
-
-def writer_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
-    """Deprecated: `faers.Database(settings).writer()` (kept while other branches still call it)."""
-    return connection.writer_lock(settings.db_path, settings.lock_path)
 
 
 # --- schema --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from faers import load, paths
 from faers.cli import main
+from faers.database import Database
 from faers.errors import FaersError
 from faers.quarters import Quarter
 from faers.query import QueryRefused, run_query
@@ -32,7 +33,7 @@ def db(tmp_path_factory):
 
 def fingerprint(settings) -> list:
     """Every table and view with its row count: what a smuggled write would change."""
-    con = load.connect(settings)
+    con = Database(settings).con
     try:
         names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() UNION ALL "
                                             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()]

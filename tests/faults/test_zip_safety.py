@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from faers import load, paths
+from faers.database import Database
 from faers.errors import LoadError
 from faers.quarters import Quarter
 from tests.builders import write_quarter_zip
@@ -53,7 +54,7 @@ def test_hostile_member_is_refused_before_anything_is_written(tmp_path, kind):
         load.load(settings, [load.local_zip(zip_path)])
     message = str(err.value)
     assert words in message and zip_path.name in message
-    con = load.connect(settings)
+    con = Database(settings).con
     assert con.execute("SELECT count(*) FROM loaded_quarters").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM demo_all").fetchone()[0] == 0
     con.close()

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from faers import load, paths
+from faers.database import Database
 from faers.errors import DatabaseBusy, LoadError
 from faers.quarters import Quarter
 from tests.builders import write_quarter_zip
@@ -54,7 +55,7 @@ def test_latest_version_rule_on_known_cases(history):
     tmp_path, zips = history
     settings = paths.resolve(home=tmp_path / "home", environ={})
     load.load(settings, [load.local_zip(z) for z in zips])
-    con = load.connect(settings)
+    con = Database(settings).con
     assert _selected(con) == {
         30000011: "2012Q4",  # FAERS version of legacy CASE 3000001 beats the legacy report
         7000002: "2012Q2",  # legacy-only case kept
@@ -72,28 +73,28 @@ def test_rule_none_keeps_every_version_but_not_deleted_cases(history):
     tmp_path, zips = history
     settings = paths.resolve(home=tmp_path / "home", environ={})
     load.load(settings, [load.local_zip(z) for z in zips], rule="none")
-    con = load.connect(settings)
+    con = Database(settings).con
     assert set(_selected(con)) == {7000001, 7000002, 30000011, 40000011, 40000012, 40000013, 40000031, 40000041}
     con.close()
     # switching back needs no reload
     assert [r.status for r in load.load(settings, [load.local_zip(z) for z in zips], rule="latest_version")] == ["unchanged"] * 5
-    assert len(_selected(load.connect(settings))) == 5
+    assert len(_selected(Database(settings).con)) == 5
 
 
 def test_rerun_does_nothing_and_republished_quarter_reloads_in_place(history):
     tmp_path, zips = history
     settings = paths.resolve(home=tmp_path / "home", environ={})
     load.load(settings, [load.local_zip(z) for z in zips])
-    before = load.status(load.connect(settings)).to_dicts()
+    before = load.status(Database(settings).con).to_dicts()
     assert {r.status for r in load.load(settings, [load.local_zip(z) for z in zips])} == {"unchanged"}
-    assert load.status(load.connect(settings)).to_dicts() == before
+    assert load.status(Database(settings).con).to_dicts() == before
     # FDA re-publishes 2014Q3 with one more report: reloaded in place, nothing doubled
     (tmp_path / "new").mkdir()
     republished = write_quarter_zip(tmp_path / "new", Quarter(2014, 3), {
         "demo": [_faers(40000013, 3), _faers(40000041, 1), _faers(50000011, 1)]})
     results = load.load(settings, [load.local_zip(z) for z in zips[:3] + [republished] + zips[4:]])
     assert [r.status for r in results] == ["unchanged", "unchanged", "unchanged", "loaded", "unchanged"]
-    con = load.connect(settings)
+    con = Database(settings).con
     assert con.execute("SELECT count(*) FROM demo_all WHERE quarter = '2014Q3'").fetchone()[0] == 3
     assert 50000011 in _selected(con)
 
@@ -102,7 +103,7 @@ def test_failed_load_leaves_previous_state(history, monkeypatch):
     tmp_path, zips = history
     settings = paths.resolve(home=tmp_path / "home", environ={})
     load.load(settings, [load.local_zip(z) for z in zips[:2]])
-    before = load.status(load.connect(settings)).to_dicts()
+    before = load.status(Database(settings).con).to_dicts()
     real = load._load_file
 
     def crash_on_ther(con, quarter, prepared, mapping):
@@ -115,19 +116,19 @@ def test_failed_load_leaves_previous_state(history, monkeypatch):
     with pytest.raises(LoadError, match="2013Q1.*No space left on device"):
         load.load(settings, [load.local_zip(z) for z in zips])
     monkeypatch.setattr(load, "_load_file", real)
-    con = load.connect(settings)
+    con = Database(settings).con
     assert load.status(con).to_dicts() == before
     assert con.execute("SELECT count(*) FROM demo_all WHERE quarter = '2013Q1'").fetchone()[0] == 0
     con.close()
     load.load(settings, [load.local_zip(z) for z in zips])  # the rerun finishes the job
-    assert len(_selected(load.connect(settings))) == 5
+    assert len(_selected(Database(settings).con)) == 5
     assert not list((settings.tmp_dir).glob("load-*"))  # no work files left behind
 
 
 def test_second_writer_refuses_with_clear_message(history):
     tmp_path, zips = history
     settings = paths.resolve(home=tmp_path / "home", environ={})
-    with load.writer_lock(settings):
+    with Database(settings).writer(create=True):  # the lock alone: this home has no database yet
         with pytest.raises(DatabaseBusy, match="another faers process"):
             load.load(settings, [load.local_zip(zips[0])])
 

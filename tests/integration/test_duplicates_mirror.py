@@ -8,6 +8,7 @@ import pytest
 
 from faers import duplicates, load, mirror, paths, pipeline
 from faers.cli import main
+from faers.database import Database
 from faers.mirror.duplicates import PERTURBATIONS
 from faers.mirror.duplicates import accuracy as planted_accuracy
 
@@ -30,7 +31,7 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 def accuracy(settings, truth) -> dict:
     """Precision/recall of the pairs `faers duplicates` wrote (all at or above its threshold)."""
-    con = load.connect(settings, read_only=True)
+    con = Database(settings, read_only=True).con
     try:
         found = {(a, b): p for a, b, p in con.execute(
             "SELECT primaryid_l, primaryid_r, match_probability FROM duplicate_pairs").fetchall()}
@@ -40,8 +41,8 @@ def accuracy(settings, truth) -> dict:
 
 
 def run(settings, method: str, threshold: float = duplicates.DEFAULT_THRESHOLD) -> duplicates.DuplicatesResult:
-    with load.writer_lock(settings):
-        con = load.connect(settings, read_only=False)
+    with Database(settings).writer() as db:
+        con = db.con
         try:
             return duplicates.find(con, method, threshold)
         finally:
@@ -87,8 +88,8 @@ def test_own_em_meets_the_floors_and_exact_rule_recalls_less(mirror_db, splink_r
 def test_dedup_rule_counts_each_duplicate_group_once(mirror_db):
     settings, truth = mirror_db
     result = run(settings, "em")
-    with load.writer_lock(settings):
-        con = load.connect(settings, read_only=False)
+    with Database(settings).writer() as db:
+        con = db.con
         try:
             latest = load.dedup(con, "latest_version")
             patients = load.dedup(con, "latest_version+duplicates")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from faers import load, paths
+from faers.database import Database
 from faers.quarters import Quarter
 from tests.builders import write_quarter_zip, zip_from_files
 
@@ -15,7 +16,7 @@ from tests.builders import write_quarter_zip, zip_from_files
 def _load(tmp_path: Path, zips: list[Path]):
     settings = paths.resolve(home=tmp_path / "home", environ={})
     results = load.load(settings, [load.local_zip(z) for z in zips])
-    return settings, results, load.connect(settings, read_only=True)
+    return settings, results, Database(settings, read_only=True).con
 
 
 def _data_lines(zf: zipfile.ZipFile, member: str) -> int:

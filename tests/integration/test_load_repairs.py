@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from faers import load, paths
+from faers.database import Database
 from faers.errors import LoadError
 from faers.quarters import Quarter
 from tests.builders import header_for, write_quarter_zip
@@ -65,7 +66,7 @@ def test_repairs_account_for_every_line(tmp_path, broken_quarter):
     assert drug.rows_inserted == 4
     assert (reac.rows_repaired, reac.rows_inserted) == (1, 2)
 
-    con = load.connect(settings)
+    con = Database(settings).con
     assert con.execute("SELECT mfr_num FROM demo_all WHERE primaryid = 8129732").fetchone() == ("JP-CUBIST-E2B0000000182",)
     assert con.execute("SELECT mfr_sndr, age FROM demo_all WHERE primaryid = 8000003").fetchone() == ("ACME PHARMA", "50")
     assert con.execute("SELECT drugname FROM drug_all WHERE primaryid = 7475791").fetchone() == ("HEPARIN",)
@@ -107,7 +108,7 @@ def test_a_line_longer_than_the_csv_readers_limit_is_still_loaded(tmp_path):
     (result,) = load.load(settings, [load.local_zip(z)])
     drug = next(f for f in result.files if f.table == "drug")
     assert (drug.rows_read, drug.rows_loaded, drug.rows_inserted) == (3, 3, 3)
-    con = load.connect(settings)
+    con = Database(settings).con
     assert con.execute("SELECT drug_seq, length(drugname) FROM drug_all ORDER BY drug_seq").fetchall() == [
         (1001, 7), (1002, 3_000_000), (1003, 7)]
 
@@ -122,7 +123,7 @@ def test_duplicate_demo_row_is_reported_and_reports_stay_unique(tmp_path):
     (result,) = load.load(settings, [load.local_zip(z)])
     demo_file = next(f for f in result.files if f.table == "demo")
     assert (demo_file.rows_read, demo_file.rows_loaded, demo_file.rows_rejected, demo_file.rows_inserted) == (3, 2, 1, 2)
-    con = load.connect(settings)
+    con = Database(settings).con
     assert con.execute("SELECT count(*), count(DISTINCT primaryid) FROM cases").fetchone() == (2, 2)
     assert con.execute("SELECT count(*) FROM reactions").fetchone()[0] == 1
     assert con.execute("SELECT reason FROM load_rejects").fetchone()[0].startswith("duplicate DEMO row for report 50000011")
@@ -142,7 +143,7 @@ def test_a_line_with_one_empty_field_too_many_is_not_loaded_shifted(tmp_path, qu
     (result,) = load.load(settings, [load.local_zip(z)])
     reac = next(f for f in result.files if f.table == "reac")
     assert (reac.rows_read, reac.rows_loaded, reac.rows_rejected, reac.rows_inserted) == (3, 2, 1, 2)
-    con = load.connect(settings)
+    con = Database(settings).con
     assert {pt.upper() for (pt,) in con.execute("SELECT pt FROM reac_all").fetchall()} == {"FEVER"}
     (line_no, raw) = con.execute("SELECT line, raw FROM load_rejects").fetchone()
     assert (line_no, raw) == (4, line.decode())
@@ -180,7 +181,7 @@ def test_a_last_line_without_a_line_break(tmp_path, quarter, last, complete):
     (result,) = load.load(settings, [load.local_zip(_reac_zip_ending(tmp_path, quarter, lines, last))])
     reac = next(f for f in result.files if f.table == "reac")
     assert reac.rows_read == 3 and reac.rows_read == reac.rows_loaded + reac.rows_repaired + reac.rows_rejected
-    con = load.connect(settings)
+    con = Database(settings).con
     pts = {pt.upper() for (pt,) in con.execute("SELECT pt FROM reac_all").fetchall()}
     if complete:
         assert (reac.rows_loaded, reac.rows_repaired, reac.rows_rejected, reac.rows_inserted) == (2, 1, 0, 3)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from faers import load, mirror, paths, pipeline
+from faers import mirror, paths, pipeline
+from faers.database import Database
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def demo_db(tmp_path_factory):
         settings = paths.resolve(home=root / "home", index_url=mirror.index_url(base), environ={})
         refreshed = pipeline.refresh(settings)
     assert not refreshed.failed_downloads
-    con = load.connect(settings, read_only=True)
+    con = Database(settings, read_only=True).con
     yield result.truth, con, refreshed
     con.close()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from faers import load, study
+from faers import study
+from faers.database import Database
 from tests.study_data import QUARTERS, build_db
 
 
@@ -14,7 +15,7 @@ def grouped(tmp_path_factory):
     settings, data = build_db(tmp_path_factory.mktemp("study_duplicates"))
     early = next(r for r in data.reports if r.quarter == QUARTERS[0] and r.drugs[0] == ("YESCARTA", "PS"))
     late = next(r for r in data.reports if r.quarter == QUARTERS[2] and r.drugs[0] == ("YESCARTA", "PS"))
-    con = load.connect(settings, read_only=False)
+    con = Database(settings, read_only=False).con
     try:
         # one patient: the later report is the group's representative (rank 1)
         con.execute("INSERT INTO duplicate_groups VALUES (?, ?, ?, 2, 1, true), (?, ?, ?, 2, 2, false)",
