@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from faers.vocab.tables import query_frame
+from faers.vocab.common import query_frame
 
 
 def group_counts(con) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 import polars as pl
 
 from faers.errors import ConfigError
+from faers.vocab.common import query_frame, relations, vocab_dir
 
 MALIGNANCIES = ("malignant", "benign", "unspecified")
 CATEGORIES = (
@@ -122,8 +123,6 @@ def normalise(term: str | None) -> str:
 
 
 def _vocab_path(name: str) -> str:
-    from faers.vocab.tables import vocab_dir
-
     return str(vocab_dir() / name)
 
 
@@ -479,9 +478,7 @@ def database_terms(con) -> pl.DataFrame:
     """Every distinct reaction and indication term of the database: pt_key (lower(trim)), one spelling as seen.
     Reads every report version (reac_all / indi_all) where the loader has them, else the reactions / indications
     views."""
-    from faers.vocab.tables import _relations
-
-    present = _relations(con)
+    present = relations(con)
     reactions = ("reac_all", "pt") if "reac_all" in present else ("reactions", "pt")
     indications = ("indi_all", "indi_pt") if "indi_all" in present else ("indications", "indi_pt")
     parts = " union all ".join(
@@ -533,8 +530,6 @@ def audit(con, car_t_only: bool = False) -> pl.DataFrame:
     with the deciding rule and report counts (all reports, CAR T reports); needs vocab.install(con) first.
     Columns: pt, neoplasm, malignancy, category, subgroup, qualifiers, decided_by, reports, car_t_reports."""
     from faers import sqlfiles
-    from faers.vocab.tables import query_frame
-
     return query_frame(con, sqlfiles.sql("vocab_neoplasm_audit"), {"car_t_only": car_t_only})
 
 

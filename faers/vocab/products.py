@@ -8,8 +8,8 @@ from functools import cache
 
 import polars as pl
 
+from faers.vocab.common import query_frame
 from faers.vocab.normalise import compact_key, word_key
-from faers.vocab.tables import query_frame
 
 
 @dataclass(frozen=True)

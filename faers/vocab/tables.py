@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-import polars as pl
 
 from faers import connection, sqlfiles
 from faers.errors import ConfigError
-from faers.paths import data_dir
-from faers.vocab import meddra
+from faers.vocab import meddra, neoplasms
+from faers.vocab.common import relations, vocab_dir
 
 REQUIRED_RELATIONS = ("drugs", "reactions", "indications")
 
@@ -63,17 +60,8 @@ VIEWS = (
 )
 
 
-def vocab_dir() -> Path:
-    return data_dir() / "vocab"
-
-
 def csv_path(name: str) -> str:
     return str(vocab_dir() / next(v.csv for v in VOCABULARIES if v.name == name))
-
-
-def _relations(con) -> set[str]:
-    rows = con.execute("select table_name from information_schema.tables").fetchall()
-    return {name.lower() for (name,) in rows}
 
 
 def install(con) -> None:
@@ -83,7 +71,7 @@ def install(con) -> None:
     event groups follow from that classification (vocab_event_groups). When a licensed MedDRA release has been
     loaded (faers meddra load), the hierarchy-defined groups of event_group_meddra.csv are added as well.
     """
-    missing = [name for name in REQUIRED_RELATIONS if name not in _relations(con)]
+    missing = [name for name in REQUIRED_RELATIONS if name not in relations(con)]
     if missing:
         raise ConfigError(
             f"cannot install vocabularies: the database has no {', '.join(missing)} view; load data first (faers refresh)"
@@ -94,8 +82,6 @@ def install(con) -> None:
                            "indication_groups", "neoplasm_event_groups", "neoplasm_treated_diseases",
                            "masking_drugs"):
             sqlfiles.run(con, f"vocab_{vocabulary}", {"path": csv_path(vocabulary)})
-        from faers.vocab import neoplasms  # here, not at the top: neoplasms imports this module
-
         neoplasms.install_terms(con)
         sqlfiles.run(con, "vocab_neoplasm_settings", {"count_unspecified": False})
         sqlfiles.run(con, "vocab_event_groups")
@@ -104,13 +90,3 @@ def install(con) -> None:
             meddra.add_hierarchy_groups(con, csv_path("event_group_meddra"))
         for view in VIEWS:
             sqlfiles.run(con, f"vocab_{view}")
-
-
-def query_frame(con, sql: str, params: dict | None = None) -> pl.DataFrame:
-    """Run a query and return a polars DataFrame (without pyarrow, which the stack does not include)."""
-    cursor = con.execute(sql, params) if params is not None else con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    if not rows:
-        return pl.DataFrame(schema={name: pl.Utf8 for name in names})
-    return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
