@@ -1,11 +1,11 @@
 """Casebook: what a reviewer reads case by case — the SPM case line listing (spm_cases.csv), Table 1 of the CAR T
-and SPM reports, and the per-category PT count appendix — for the study's current selection and roles."""
+and SPM reports, and the per-category PT count appendix — for one exposure (study.expose) of a selection."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from faers import sqlfiles
+from faers import study
 
 # Table 1: (characteristic, column of study_report_characteristics, level order; None = sorted as found)
 TABLE1_ROWS = (
@@ -19,45 +19,41 @@ TABLE1_ROWS = (
 )
 
 
-def _frame(study, name: str, params: dict | None = None) -> pl.DataFrame:
-    return study.con.sql(sqlfiles.sql(name), params=params).pl()
+def _spm_terms(exposure: study.Exposure) -> study.Exposure:
+    """The exposure, with its selection's neoplasm terms (study_spm_terms) built once."""
+    exposure = study.check_value(exposure, study.Exposure, "the casebook")
+    if not exposure.scalar("study_relation_exists", {"schema": exposure.selection.schema, "name": "study_spm_terms"}):
+        exposure.selection.run("study_spm_terms")
+    return exposure
 
 
-def spm_cases(study) -> pl.DataFrame:
-    """One row per SPM report of the current selection and roles (sql/study_spm_cases.sql)."""
-    study.con.execute(sqlfiles.sql("study_spm_terms")).fetchall()
-    cases = _frame(study, "study_spm_cases")
-    return cases.join(duplicate_groups(study), on="primaryid", how="left")
+def spm_cases(exposure: study.Exposure) -> pl.DataFrame:
+    """One row per SPM report of the exposure (sql/study_spm_cases.sql)."""
+    cases = _spm_terms(exposure).query("study_spm_cases")
+    return cases.join(duplicate_groups(exposure), on="primaryid", how="left")
 
 
-def duplicate_groups(study) -> pl.DataFrame:
+def duplicate_groups(exposure: study.Exposure) -> pl.DataFrame:
     """primaryid, duplicate_group_id, duplicate_group_size from `faers duplicates` (table duplicate_groups: reports
     of one patient under different caseids); empty when the database has no such table or it was never filled."""
     schema = {"primaryid": pl.Int64, "duplicate_group_id": pl.Int64, "duplicate_group_size": pl.Int64}
-    present = study.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'duplicate_groups'").fetchall()[0][0]
-    if not present:
+    if not exposure.scalar("study_relation_exists", {"schema": study.DB_ALIAS, "name": "duplicate_groups"}):
         return pl.DataFrame(schema=schema)
-    return study.con.sql("SELECT CAST(primaryid AS BIGINT) AS primaryid, CAST(group_id AS BIGINT) AS duplicate_group_id, "
-                         "CAST(group_size AS BIGINT) AS duplicate_group_size FROM duplicate_groups").pl().cast(schema)
+    return exposure.query("study_duplicate_groups").cast(schema)
 
 
-def pt_appendix(study) -> pl.DataFrame:
+def pt_appendix(exposure: study.Exposure) -> pl.DataFrame:
     """Per category x PT: CAR T reports of the selection with the term counted, and with it excluded (by reason)."""
-    return study.con.sql(
-        "SELECT t.category, t.pt, count(DISTINCT t.primaryid) FILTER (WHERE t.decision = 'counted') AS counted_reports, "
-        "count(DISTINCT t.primaryid) FILTER (WHERE t.decision = 'excluded') AS excluded_reports, "
-        "string_agg(DISTINCT t.exclusion_reason, '; ') AS exclusion_reasons "
-        "FROM study_spm_terms t SEMI JOIN study_exposed x USING (primaryid) SEMI JOIN study_reports r USING (primaryid) "
-        "GROUP BY ALL ORDER BY t.category, counted_reports DESC, t.pt").pl()
+    return _spm_terms(exposure).query("study_pt_counts")
 
 
-def table1(study, products: tuple[str, ...]) -> pl.DataFrame:
+def table1(exposure: study.Exposure, products: tuple[str, ...]) -> pl.DataFrame:
     """Table 1: CAR T reports and SPM reports by product and by each characteristic of TABLE1_ROWS, with the share
     of the column total (a report naming two products counts under each product, once in every other row)."""
-    reports = _frame(study, "study_report_characteristics")
+    exposure = study.check_value(exposure, study.Exposure, "table1")
+    reports = exposure.query("study_report_characteristics")
     total, spm_total = reports.height, int(reports["spm"].sum()) if reports.height else 0
-    exposures = study.con.sql("SELECT DISTINCT x.primaryid, x.product FROM study_exposed x "
-                              "SEMI JOIN study_reports r USING (primaryid)").pl()
+    exposures = exposure.query("study_exposed_products")
     rows = []
 
     def add(characteristic: str, level: str, part: pl.DataFrame) -> None:

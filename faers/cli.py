@@ -73,15 +73,15 @@ def _dedup_rules():
 
 
 def _role_settings():
-    from faers.study import ROLE_SETTINGS
+    from faers.study import Roles
 
-    return ROLE_SETTINGS
+    return [r.value for r in Roles]
 
 
 def _comparators():
-    from faers.study import COMPARATORS
+    from faers.study import Comparator
 
-    return COMPARATORS
+    return [c.value for c in Comparator]
 
 
 # Shared option types, defined once.
@@ -749,8 +749,9 @@ def report_cmd(
 
     options = study.StudyOptions(approved_only=not any_approval, comparator_from=comparator_from,
                                  exclude_masking=exclude_masking, stratum=stratum, keep_pre_existing=keep_pre_existing)
-    result = report.write_report(settings(ctx), out_dir, through=through, roles=roles, comparator=comparator,
-                                 sensitivity=not no_sensitivity, prior=prior, options=options, preset=preset)
+    tables = report.run_study(settings(ctx), through=through, roles=roles, comparator=comparator,
+                              sensitivity=not no_sensitivity, prior=prior, options=options, preset=preset)
+    result = report.write_outputs(tables, out_dir)
     s = result.summary
     out.print(f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %), "
               f"through {s['through']}, roles {s['roles']}")

@@ -1,5 +1,6 @@
-"""Report: run the CAR T SPM study and write its CSVs, report.md, a self-contained report.html (inline SVG
-charts, no scripts) and manifest.json into DIR/car_t_spm/."""
+"""Report: run the CAR T SPM study into tables (`run_study` -> StudyTables, no file I/O), then write its CSVs,
+report.md, a self-contained report.html (inline SVG charts, no scripts) and manifest.json into DIR/car_t_spm/
+(`write_outputs`). report.md and report.html render from one list of sections (`sections`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import html
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +18,34 @@ from faers import __version__, casebook, duplicates, published, signals, study
 from faers.paths import Settings
 
 REPORT_DIR = "car_t_spm"
+# The CSVs of the report, in the order they are written (and counted in manifest.json row_counts).
+CSV_FILES = ("summary.csv", "products.csv", "categories.csv", "signals.csv", "published_vs_computed.csv",
+             "sensitivity.csv", "time_to_onset.csv", "timeline.csv", "funnel.csv", "spm_cases.csv",
+             "spm_pt_counts.csv", "table1.csv")
+
+
+@dataclass
+class StudyTables:
+    """Everything the report shows, as data: one polars DataFrame per CSV (keyed by file name, CSV_FILES), the
+    per-report onset rows behind the time-to-onset chart, and the provenance and parameters of the run."""
+
+    frames: dict[str, pl.DataFrame]
+    onset_rows: pl.DataFrame
+    parameters: dict
+    provenance: dict  # quarters loaded, extraction date, vocabulary versions, dedup rule, duplicates model
+    ebgm_prior: dict
+    ebgm_fit: dict | None
+    row_counts: dict  # counts of the main selection that are not a CSV's rows
+    database: str
+    generated_at: str
+    seconds: float = 0.0
+    summary: dict = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = dict(self.frames["summary.csv"].iter_rows())
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        return self.frames[name]
 
 
 @dataclass
@@ -27,15 +56,16 @@ class ReportResult:
     summary: dict
 
 
-def write_report(settings: Settings, out_dir: Path, *, through: str | None = None, roles: str | None = None,
-                 comparator: str | None = None, sensitivity: bool = True, prior="database",
-                 options: study.StudyOptions | None = None, preset: str | None = None,
-                 install_vocab=None) -> ReportResult:
-    """Run the study on the database in `settings` and write every output file; returns where they are.
+def run_study(settings: Settings, *, through: str | None = None, roles: study.Roles | str | None = None,
+              comparator: study.Comparator | str | None = None, sensitivity: bool = True, prior="database",
+              options: study.StudyOptions | None = None, preset: str | None = None,
+              install_vocab=None) -> StudyTables:
+    """Run the study on the database in `settings` and return its tables (nothing is written).
     prior: the EBGM prior, 'database' (fitted once on every ingredient x PT pair of the selection), 'table'
     (fitted on the signals table) or five numbers alpha1,beta1,alpha2,beta2,p (a tuple or its text).
     options: comparator and counting options (study.StudyOptions). preset: a published source's settings
-    (published.PRESETS) for the main tables; through/roles/comparator/options given explicitly win over it."""
+    (published.PRESETS) for the main tables; through/roles/comparator/options given explicitly win over it.
+    roles and comparator are checked here, once (study.Roles, study.Comparator), for everything below."""
     prior = signals.parse_prior_choice(prior) if prior is None or isinstance(prior, str) else tuple(prior)
     options = options or study.DEFAULT_OPTIONS
     if preset is not None:
@@ -46,146 +76,125 @@ def write_report(settings: Settings, out_dir: Path, *, through: str | None = Non
         comparator = comparator or chosen.comparator
         if options.comparator_from is None:
             options = published.source_options(chosen.source, options)
-    roles = roles or "suspect"
-    comparator = comparator or "indication"
-    if comparator not in study.COMPARATORS:
-        raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
+    roles = study.Roles(roles or study.Roles.suspect)
+    comparator = study.Comparator(comparator or study.Comparator.indication)
     started = time.perf_counter()
+    generated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
-        through_q = study.resolve_cutoff(st, through)
-        study.set_options(st, options)
-        study.select(st, st.db_rule, through_q)
-        study.expose(st, roles)
-        study.require_car_t(st)
-        counts = study.signal_counts(st)
-        main_tables = study.tables_from_counts(st, counts, comparator)
-        theta, database_fit = signals.resolve_prior(st, prior, roles, stratified=True)
-        signal_df, fit = signals.signal_table(study.with_expected(st, counts), prior=theta)
-        signal_df = signals.keep_ebgm_where(signal_df, *study.ebgm_applies(st))
+        main = study.select(st, st.db_rule, through, options)
+        exposure = study.expose(main, roles)
+        study.require_car_t(exposure)
+        counts = study.signal_counts(exposure)
+        main_tables = study.tables_from_counts(exposure, counts, comparator)
+        theta, database_fit = signals.resolve_prior(main, prior, roles, stratified=True)
+        signal_df, fit = signals.signal_table(study.with_expected(exposure, counts), prior=theta)
+        signal_df = signals.keep_ebgm_where(signal_df, *study.ebgm_applies(main))
         prior_used = signals.prior_record(prior, fit, database_fit, stratified=True)
         signal_df = signal_df.select([c for c in signals.SIGNAL_COLUMNS] +
                                      [c for c in signal_df.columns if c not in signals.SIGNAL_COLUMNS])
         # a fixed row order, so the same database gives a byte-identical signals.csv
         signal_df = signal_df.sort(["product", "event_group", "comparator"], maintain_order=True)
-        summary_df = study.summary(counts, st)
-        products_df = study.products(counts)
-        categories_df = study.categories(counts)
-        onset_rows, onset_df = study.time_to_onset(st)
-        spm_cases_df = casebook.spm_cases(st)
-        pt_appendix_df = casebook.pt_appendix(st)
-        table1_df = casebook.table1(st, study.PRODUCTS)
-        funnel_df = study.funnel(st)
-        timeline_df = study.timeline(st, comparator)
-        rule = st.db_rule
-        # counted before the sweep and published_vs_computed move the selection
-        row_counts = {"reports_selected": st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0],
-                      "car_t_drug_rows": st.con.execute("SELECT count(*) FROM study_car_t_drugs").fetchall()[0][0]}
-        variants_df = study.variant_rows(st, roles) if sensitivity else pl.DataFrame()
-        # the sweep starts at the main selection and, where its selections are the published sources'
-        # windows, takes their tables there, so each selection is built once
-        tables_at: dict[tuple, dict] = {(through_q, st.options): main_tables}
-        wanted = [(study.resolve_cutoff(st, t), o) for t, o in published.wanted_settings(st.options)]
+        onset_rows, onset_df = study.time_to_onset(exposure)
+        frames = {
+            "summary.csv": study.summary(counts, exposure), "products.csv": study.products(counts),
+            "categories.csv": study.categories(counts), "signals.csv": signal_df,
+            "time_to_onset.csv": onset_df, "timeline.csv": study.timeline(exposure, comparator),
+            "funnel.csv": study.funnel(exposure), "spm_cases.csv": casebook.spm_cases(exposure),
+            "spm_pt_counts.csv": casebook.pt_appendix(exposure), "table1.csv": casebook.table1(exposure, study.PRODUCTS),
+        }
+        row_counts = {"reports_selected": main.scalar("study_selected_report_count"),
+                      "car_t_drug_rows": main.scalar("study_car_t_drug_row_count")}
+        rule = main.rule
+        # the sweep visits the main selection and, where its selections are the published sources' windows,
+        # takes their tables there, so each selection is built once
+        tables_at: dict[tuple, dict] = {(main.through, main.options): main_tables}
+        wanted = [(study.resolve_cutoff(st, t), o) for t, o in published.wanted_settings(main.options)]
 
         def take(sel_through: str | None, sel_options) -> dict:
             key = (study.resolve_cutoff(st, sel_through), sel_options)
             if key not in tables_at:
-                base = st.options
-                study.set_options(st, sel_options)
-                tables_at[key] = study.run_tables(st, rule, key[0], roles, comparator)
-                study.set_options(st, base)
+                tables_at[key] = study.run_tables(st, rule, key[0], roles, comparator, sel_options)
             return tables_at[key]
 
-        def take_published(sel_rule: str, sel_through: str) -> None:
+        def take_published(selection: study.Selection) -> None:
             for want_through, want_options in wanted:
-                if sel_rule == rule and sel_through == want_through:
+                if selection.rule == rule and selection.through == want_through:
                     take(want_through, want_options)
 
-        sensitivity_df = study.sensitivity(st, at_selection=take_published) if sensitivity else pl.DataFrame()
         if sensitivity:
-            sensitivity_df = pl.concat([sensitivity_df, variants_df], how="diagonal_relaxed")
-        published_df = published.published_vs_computed(take, st.options, roles, comparator, study.PRODUCTS,
-                                                       study.ALL_CAR_T)
+            frames["sensitivity.csv"] = pl.concat([study.sensitivity(main, at_selection=take_published),
+                                                   study.variant_rows(main, roles)], how="diagonal_relaxed")
+        else:
+            frames["sensitivity.csv"] = pl.DataFrame()
+        frames["published_vs_computed.csv"] = published.published_vs_computed(
+            take, main.options, str(roles), str(comparator), study.PRODUCTS, study.ALL_CAR_T)
         provenance = _provenance(st)
         provenance["duplicates_model"] = duplicates.last_run(st.con)  # None until `faers duplicates` ran
     finally:
         st.close()
-
-    directory = Path(out_dir) / REPORT_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    tables = {
-        "summary.csv": summary_df, "products.csv": products_df, "categories.csv": categories_df,
-        "signals.csv": signal_df, "published_vs_computed.csv": published_df, "sensitivity.csv": sensitivity_df,
-        "time_to_onset.csv": onset_df, "timeline.csv": timeline_df, "funnel.csv": funnel_df,
-        "spm_cases.csv": spm_cases_df, "spm_pt_counts.csv": pt_appendix_df, "table1.csv": table1_df,
-    }
-    for name, df in tables.items():
-        _write_csv(df, directory / name)
-    params = {"through": through_q, "roles": roles, "role_codes": study.ROLE_SETTINGS[roles], "comparator": comparator,
+    params = {"through": main.through, "roles": str(roles), "role_codes": roles.codes, "comparator": str(comparator),
               "preset": preset, "options": dict(options.__dict__), "published_figures": published.published_version(),
               "dedup_rule": rule, "min_reports_for_ror": signals.MIN_REPORTS,
               "signal_criterion": study.SIGNAL_CRITERION, "event_groups": list(study.EVENT_GROUPS),
-              "sensitivity": {"roles": list(study.ROLE_SETTINGS), "dedup_rules": list(study.DEDUP_RULES),
+              "sensitivity": {"roles": [str(r) for r in study.Roles], "dedup_rules": list(study.DEDUP_RULES),
                               "cutoffs": list(study.SENSITIVITY_CUTOFFS), "comparators": list(study.COMPARATORS)}}
-    seconds = time.perf_counter() - started
-    manifest = {
+    used_fit = database_fit or fit
+    return StudyTables(frames={name: frames[name] for name in CSV_FILES}, onset_rows=onset_rows, parameters=params,
+                       provenance=provenance, ebgm_prior=prior_used,
+                       ebgm_fit=used_fit.to_dict() if used_fit is not None else None, row_counts=row_counts,
+                       database=str(settings.db_path), generated_at=generated_at,
+                       seconds=time.perf_counter() - started)
+
+
+def write_outputs(tables: StudyTables, out_dir: Path) -> ReportResult:
+    """Write a run's tables as files into out_dir/car_t_spm/: every CSV of CSV_FILES, manifest.json, report.md and
+    report.html (both rendered from `sections(tables)`). Returns where they are."""
+    started = time.perf_counter()
+    directory = Path(out_dir) / REPORT_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.frames.items():
+        _write_csv(df, directory / name)
+    seconds = tables.seconds + time.perf_counter() - started
+    manifest = manifest_of(tables, seconds)
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
+    parts = sections(tables)
+    (directory / "report.md").write_text(render_markdown(parts), encoding="utf-8")
+    (directory / "report.html").write_text(render_html(parts), encoding="utf-8")
+    return ReportResult(directory, directory / "report.html", seconds, tables.summary)
+
+
+def write_report(settings: Settings, out_dir: Path, **kwargs) -> ReportResult:
+    """run_study(settings, **kwargs), then write_outputs(its tables, out_dir)."""
+    return write_outputs(run_study(settings, **kwargs), out_dir)
+
+
+MEASURES = {"ror": "a*d/(b*c), Woolf 95 % CI; empty when a < 3",
+            "prr": "(a/(a+b))/(c/(c+d))", "chi2_yates": "Yates-corrected chi-square",
+            "ic": "Norén et al. 2013 shrinkage IC, log2((a+0.5)/(E+0.5)), gamma credibility limits",
+            "ebgm": "DuMouchel 1999 MGPS; prior: see ebgm_prior"}
+
+
+def manifest_of(tables: StudyTables, seconds: float) -> dict:
+    """manifest.json: software, provenance, parameters, measures, the EBGM prior and fit, row counts."""
+    return {
         "software": {"name": "faers", "version": __version__},
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "database": str(settings.db_path),
-        **provenance,
-        "parameters": params,
-        "measures": {"ror": "a*d/(b*c), Woolf 95 % CI; empty when a < 3",
-                     "prr": "(a/(a+b))/(c/(c+d))", "chi2_yates": "Yates-corrected chi-square",
-                     "ic": "Norén et al. 2013 shrinkage IC, log2((a+0.5)/(E+0.5)), gamma credibility limits",
-                     "ebgm": "DuMouchel 1999 MGPS; prior: see ebgm_prior"},
-        "ebgm_prior": prior_used,
-        "ebgm_fit": (database_fit or fit).to_dict() if (database_fit or fit) is not None else None,
-        "row_counts": {**row_counts, **{name: df.height for name, df in tables.items()},
-                       "time_to_onset_report_rows": onset_rows.height},
+        "generated_at": tables.generated_at,
+        "database": tables.database,
+        **tables.provenance,
+        "parameters": tables.parameters,
+        "measures": MEASURES,
+        "ebgm_prior": tables.ebgm_prior,
+        "ebgm_fit": tables.ebgm_fit,
+        "row_counts": {**tables.row_counts, **{name: df.height for name, df in tables.frames.items()},
+                       "time_to_onset_report_rows": tables.onset_rows.height},
         "seconds": round(seconds, 2),
     }
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
-    summary = dict(summary_df.iter_rows())
-    extra = casebook_sections(table1_df, spm_cases_df, pt_appendix_df)
-    md = render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                         sensitivity_df, params, manifest, funnel_df, extra)
-    (directory / "report.md").write_text(md, encoding="utf-8")
-    page = render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows,
-                       timeline_df, sensitivity_df, params, manifest, funnel_df, extra)
-    (directory / "report.html").write_text(page, encoding="utf-8")
-    return ReportResult(directory, directory / "report.html", seconds, summary)
 
 
 CASE_COLUMNS = ["caseid", "caseversion", "primaryid", "quarter", "car_t_products", "neoplasm_terms", "indications",
                 "age_years", "sex", "occr_country", "occp_cod", "report_sources", "outcomes", "event_dt",
                 "first_car_t_start", "days_from_infusion", "init_fda_dt", "pre_existing", "counted_as_spm"]
-
-
-def casebook_sections(table1_df: pl.DataFrame, spm_cases_df: pl.DataFrame, pt_appendix_df: pl.DataFrame) -> dict:
-    """The casebook's sections for report.md/report.html: Table 1, the SPM cases grouped by category (HTML: one
-    table per category; Markdown: the listing), the per-category PT counts."""
-    cases_title = "SPM case line listing (spm_cases.csv)"
-    grouped = []
-    if spm_cases_df.height:
-        exploded = spm_cases_df.with_columns(pl.col("spm_categories").fill_null("(none counted)")
-                                             .str.split("; ").alias("category")).explode("category")
-        for (category,), part in exploded.group_by(["category"], maintain_order=True):
-            grouped.append(f"<h3>{_esc(category)} ({part.height} reports)</h3>" + _html_table(part, CASE_COLUMNS))
-    return {
-        "sections": [
-            ("Table 1: CAR T and SPM reports (table1.csv)",
-             "Reports of the main selection and roles; a report naming two products counts under each product. "
-             "Percentages of the column total.", table1_df),
-            (cases_title, "One row per CAR T report with a counted SPM term (roles as selected), grouped by SPM "
-                          "category (a report appears under each of its categories). pre_existing: event date before the "
-                          "first CAR T therapy start; such reports are not counted as SPM reports unless "
-                          "--keep-pre-existing. Every field is in spm_cases.csv.", spm_cases_df.select(
-                              [c for c in ["spm_categories", *CASE_COLUMNS] if c in spm_cases_df.columns])),
-            ("Appendix: PTs per SPM category (spm_pt_counts.csv)",
-             "CAR T reports of the selection with each neoplasm PT, counted or excluded (with the reason).", pt_appendix_df),
-        ],
-        "html": {cases_title: "".join(grouped) or "<p><em>no SPM reports</em></p>"},
-    }
 
 
 def _write_csv(df: pl.DataFrame, path: Path) -> None:
@@ -195,14 +204,12 @@ def _write_csv(df: pl.DataFrame, path: Path) -> None:
 
 
 def _provenance(st: study.Study) -> dict:
-    con = st.con
-    quarters = [dict(zip(("quarter", "zip_name", "sha256", "loaded_at"), r, strict=True)) for r in con.execute(
-        "SELECT quarter, zip_name, sha256, CAST(loaded_at AS VARCHAR) FROM loaded_quarters ORDER BY quarter").fetchall()]
-    try:
-        versions = [dict(zip(("vocabulary", "version", "date"), r, strict=True)) for r in con.execute(
-            "SELECT vocabulary, version, CAST(date AS VARCHAR) FROM vocab_versions ORDER BY 1").fetchall()]
-    except Exception:  # noqa: BLE001 - a vocabulary without a versions table is reported as such
-        versions = []
+    quarters = [dict(zip(("quarter", "zip_name", "sha256", "loaded_at"), r, strict=True))
+                for r in st.query("study_quarters_loaded").rows()]
+    # a vocabulary without a versions table is reported as such
+    versions = ([dict(zip(("vocabulary", "version", "date"), r, strict=True))
+                 for r in st.query("study_vocabulary_versions").rows()]
+                if st.query("study_relation_exists", {"schema": "main", "name": "vocab_versions"}).item() else [])
     extraction = max((q["loaded_at"] for q in quarters), default=None)
     return {"quarters_loaded": quarters, "extraction_date": extraction, "vocabulary_versions": versions,
             "database_dedup_rule": st.db_rule}
@@ -229,8 +236,10 @@ def _md_table(df: pl.DataFrame, columns: list[str] | None = None, limit: int | N
     return "\n".join(out) + "\n"
 
 
-def method_sections(params: dict, manifest: dict) -> list[tuple[str, str]]:
+def method_sections(tables: StudyTables) -> list[tuple[str, str]]:
     """The method summary in READUS-PV order: (heading, text)."""
+    params, manifest = tables.parameters, {**tables.provenance, "generated_at": tables.generated_at,
+                                           "ebgm_prior": tables.ebgm_prior}
     quarters = manifest["quarters_loaded"]
     span = f"{quarters[0]['quarter']} to {quarters[-1]['quarter']}" if quarters else "none"
     roles = ", ".join(params["role_codes"])
@@ -342,40 +351,6 @@ def sensitivity_views(sensitivity_df: pl.DataFrame, comparator: str) -> list[tup
             (f"Sensitivity: comparator options and strata at the main selection (comparator {comparator})", variants,
              ["variant", *SENSITIVITY_COLUMNS[4:]])]
 
-
-def render_markdown(summary, products_df, categories_df, signal_df, published_df, onset_df, timeline_df,
-                    sensitivity_df, params, manifest, funnel_df=None, extra: dict | None = None) -> str:
-    parts = ["# Second primary malignancies after CAR T-cell therapy in FAERS\n",
-             f"{summary['spm_reports']} SPM reports among {summary['car_t_reports']} CAR T reports "
-             f"({summary['spm_pct']} %), through {params['through']}, roles {params['roles']}, "
-             f"comparator {params['comparator']}.\n", "## Methods (READUS-PV)\n"]
-    for heading, text in method_sections(params, manifest):
-        parts.append(f"**{heading}.** {text}\n")
-    shown = signals_shown(signal_df, params["comparator"])
-    first = timeline_df.filter(pl.col("product") == study.ALL_CAR_T).group_by("event_group").agg(
-        pl.col("first_signal_quarter").first()) if timeline_df.height else pl.DataFrame()
-    parts += [
-        "## Summary\n", _md_table(pl.DataFrame({"metric": list(summary), "value": [str(v) for v in summary.values()]})),
-        "## From CAR T reports to SPM reports (funnel.csv)\n",
-        _md_table(funnel_wide(funnel_df)) if funnel_df is not None else "_(not computed)_\n",
-        "## SPM reports by product\n", _md_table(products_df),
-        "## SPM categories\n", _md_table(categories_df),
-        f"## Disproportionality (comparator: {params['comparator']})\n", SIGNALS_SHOWN_NOTE + "\n",
-        _md_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "ic025",
-                          "eb05", "signal", "note"]),
-        "## Published vs computed\n",
-        _md_table(published_df, PUBLISHED_SHOWN),
-        "## Time to onset (days from CAR T start to event)\n",
-        _md_table(onset_df, [c for c in ("product", "event_group", "reports", "computed", "median_days", "q1_days",
-                                         "q3_days") if c in onset_df.columns]),
-        "## Signal timeline (all CAR T, first quarter meeting the criterion)\n",
-        _md_table(first) if first.height else "_(no rows)_\n",
-        *[part for title, df, cols in sensitivity_views(sensitivity_df, params["comparator"])
-          for part in (f"## {title}\n", SENSITIVITY_NOTE + "\n", _md_table(df, cols) if df.height else "_(not run)_\n")],
-        *[part for title, text, df in (extra or {}).get("sections", [])
-          for part in (f"## {title}\n", text + "\n", _md_table(df, limit=(extra or {}).get("md_limit")))],
-    ]
-    return "\n".join(parts)
 
 
 # --- SVG charts (inline, no scripts) ---------------------------------------------------------------------
@@ -581,53 +556,131 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-to
 svg{font-family:inherit;display:block;margin:1em 0}.lead{font-size:1.15em}"""
 
 
-def render_html(summary, products_df, categories_df, signal_df, published_df, onset_df, onset_rows, timeline_df,
-                sensitivity_df, params, manifest, funnel_df=None, extra: dict | None = None) -> str:
-    shown = signals_shown(signal_df, params["comparator"])
+
+
+# --- the report's sections: one list, rendered as Markdown and as HTML ------------------------------------
+
+
+@dataclass
+class Section:
+    """One part of the report. Both report.md and report.html show its title, text, items (a definition list) and
+    table; `figure` (an inline SVG) is drawn in report.html only, and `html_table` replaces the table there."""
+
+    title: str | None  # None: no heading (the lead paragraph, the footer)
+    text: str = ""
+    table: pl.DataFrame | None = None
+    columns: list[str] | None = None
+    figure: str = ""
+    items: list[tuple[str, str]] = field(default_factory=list)
+    html_table: str | None = None
+    empty: str = "no rows"
+
+
+REPORT_TITLE = "Second primary malignancies after CAR T-cell therapy in FAERS"
+SIGNAL_SHOWN_COLUMNS = ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
+                        "chi2_yates", "ic025", "eb05", "signal", "note"]
+ONSET_SHOWN_COLUMNS = ["product", "event_group", "reports", "computed", "median_days", "q1_days", "q3_days"]
+
+
+def sections(tables: StudyTables) -> list[Section]:
+    """The report, in order: the lead, the method, then each table with its chart and its note."""
+    s, params = tables.summary, tables.parameters
+    comparator = params["comparator"]
+    products_df, categories_df = tables["products.csv"], tables["categories.csv"]
+    funnel_df, timeline_df, onset_df = tables["funnel.csv"], tables["timeline.csv"], tables["time_to_onset.csv"]
+    shown = signals_shown(tables["signals.csv"], comparator)
     forest_rows = shown.filter(pl.col("event_group").is_in(["spm", "t_cell_malignancy", "leukemia"])).to_dicts()
     products_plot = products_df.filter(pl.col("car_t_reports") > 0)
-    methods = "".join(f"<dt>{_esc(h)}</dt><dd>{_esc(t)}</dd>" for h, t in method_sections(params, manifest))
-    sections = [
-        "<h1>Second primary malignancies after CAR T-cell therapy in FAERS</h1>",
-        f'<p class="lead"><strong>{_esc(summary["spm_reports"])}</strong> SPM reports among '
-        f'<strong>{_esc(summary["car_t_reports"])}</strong> CAR T reports ({_esc(summary["spm_pct"])} %); '
-        f'T-cell malignancies: {_esc(summary["t_cell_malignancy_reports"])}. Through {_esc(params["through"])}, '
-        f'roles {_esc(params["roles"])}, comparator {_esc(params["comparator"])}. Published (Elsallab et al., Blood '
-        "2024): 536 of 12,394 (4.3 %).</p>",
-        f"<h2>Methods (READUS-PV)</h2><dl>{methods}</dl>",
-        "<h2>From CAR T reports to SPM reports</h2>",
-        svg_funnel(funnel_df, "Report flow: CAR T reports, neoplasm terms, exclusions, SPM (all CAR T products)")
-        if funnel_df is not None else "",
-        _html_table(funnel_wide(funnel_df)) if funnel_df is not None else "",
-        "<h2>SPM reports by product</h2>",
-        svg_bars(products_plot["product"].to_list(), products_plot["spm_share_pct"].to_list(), "Share of SPM reports by product", " %",
-                 "share of all CAR T SPM reports (%)"),
-        _html_table(products_df),
-        "<h2>SPM categories</h2>",
-        svg_bars(categories_df["category"].to_list(), categories_df["reports"].to_list(), "CAR T reports per SPM category",
-                 axis="CAR T reports with an event in the category (count of reports)"),
-        _html_table(categories_df),
-        f"<h2>Disproportionality (comparator: {_esc(params['comparator'])})</h2>",
-        svg_forest(forest_rows, "Reporting odds ratio with 95 % CI (red: signal)"),
-        f"<p>{_esc(SIGNALS_SHOWN_NOTE)}</p>",
-        _html_table(shown, ["product", "event_group", "a", "b", "c", "d", "ror", "ror_lower", "ror_upper", "prr",
-                            "chi2_yates", "ic025", "eb05", "signal", "note"]),
-        "<h2>Time to onset</h2>",
-        svg_onset(onset_rows, "Days from CAR T therapy start to the SPM event date (red: median)"),
-        _html_table(onset_df, [c for c in ("product", "event_group", "reports", "computed", "median_days", "q1_days",
-                                           "q3_days") if c in onset_df.columns]),
-        "<h2>Signal timeline</h2>",
-        svg_timeline(timeline_df, "Could FAERS have flagged it earlier? (all CAR T products)"),
-        "<h2>Published vs computed</h2>",
-        _html_table(published_df, PUBLISHED_SHOWN),
-        *[part for title, df, cols in sensitivity_views(sensitivity_df, params["comparator"])
-          for part in (f"<h2>{_esc(title)}</h2>", f"<p>{_esc(SENSITIVITY_NOTE)}</p>",
-                       _html_table(df, cols) if df.height else "<p>not run</p>")],
-        *[part for title, text, df in (extra or {}).get("sections", [])
-          for part in (f"<h2>{_esc(title)}</h2>", f"<p>{_esc(text)}</p>", (extra or {}).get("html", {}).get(title)
-                       or _html_table(df))],
-        f"<p><small>faers {_esc(__version__)} · generated {_esc(manifest['generated_at'])} · database "
-        f"{_esc(manifest['database'])} · provenance in manifest.json</small></p>",
+    first = (timeline_df.filter(pl.col("product") == study.ALL_CAR_T).group_by("event_group", maintain_order=True)
+             .agg(pl.col("first_signal_quarter").first()) if timeline_df.height else pl.DataFrame())
+    spm_cases_df = tables["spm_cases.csv"]
+    parts = [
+        Section(None, f"{s['spm_reports']} SPM reports among {s['car_t_reports']} CAR T reports ({s['spm_pct']} %); "
+                      f"T-cell malignancies: {s['t_cell_malignancy_reports']}. Through {params['through']}, roles "
+                      f"{params['roles']}, comparator {comparator}. Published (Elsallab et al., Blood 2024): 536 of "
+                      "12,394 (4.3 %)."),
+        Section("Methods (READUS-PV)", items=method_sections(tables)),
+        Section("Summary (summary.csv)", table=tables["summary.csv"]),
+        Section("From CAR T reports to SPM reports (funnel.csv)", table=funnel_wide(funnel_df),
+                figure=svg_funnel(funnel_df, "Report flow: CAR T reports, neoplasm terms, exclusions, SPM "
+                                             "(all CAR T products)")),
+        Section("SPM reports by product (products.csv)", table=products_df,
+                figure=svg_bars(products_plot["product"].to_list(), products_plot["spm_share_pct"].to_list(),
+                                "Share of SPM reports by product", " %", "share of all CAR T SPM reports (%)")),
+        Section("SPM categories (categories.csv)", table=categories_df,
+                figure=svg_bars(categories_df["category"].to_list(), categories_df["reports"].to_list(),
+                                "CAR T reports per SPM category",
+                                axis="CAR T reports with an event in the category (count of reports)")),
+        Section(f"Disproportionality (comparator: {comparator}; signals.csv)", SIGNALS_SHOWN_NOTE, shown,
+                SIGNAL_SHOWN_COLUMNS, figure=svg_forest(forest_rows, "Reporting odds ratio with 95 % CI (red: signal)")),
+        Section("Time to onset (days from CAR T start to event; time_to_onset.csv)", table=onset_df,
+                columns=[c for c in ONSET_SHOWN_COLUMNS if c in onset_df.columns],
+                figure=svg_onset(tables.onset_rows, "Days from CAR T therapy start to the SPM event date (red: median)")),
+        Section("Signal timeline (all CAR T, first quarter meeting the criterion; timeline.csv)", table=first,
+                figure=svg_timeline(timeline_df, "Could FAERS have flagged it earlier? (all CAR T products)")),
+        Section("Published vs computed (published_vs_computed.csv)", table=tables["published_vs_computed.csv"],
+                columns=PUBLISHED_SHOWN),
+        *[Section(title, SENSITIVITY_NOTE, df, cols or None, empty="not run")
+          for title, df, cols in sensitivity_views(tables["sensitivity.csv"], comparator)],
+        Section("Table 1: CAR T and SPM reports (table1.csv)",
+                "Reports of the main selection and roles; a report naming two products counts under each product. "
+                "Percentages of the column total.", tables["table1.csv"]),
+        Section("SPM case line listing (spm_cases.csv)",
+                "One row per CAR T report with a counted SPM term (roles as selected), grouped by SPM category (a "
+                "report appears under each of its categories). pre_existing: event date before the first CAR T "
+                "therapy start; such reports are not counted as SPM reports unless --keep-pre-existing. Every field "
+                "is in spm_cases.csv.",
+                spm_cases_df.select([c for c in ["spm_categories", *CASE_COLUMNS] if c in spm_cases_df.columns]),
+                html_table=cases_by_category(spm_cases_df)),
+        Section("Appendix: PTs per SPM category (spm_pt_counts.csv)",
+                "CAR T reports of the selection with each neoplasm PT, counted or excluded (with the reason).",
+                tables["spm_pt_counts.csv"]),
+        Section(None, f"faers {__version__} · generated {tables.generated_at} · database {tables.database} · "
+                      "provenance in manifest.json"),
     ]
+    return parts
+
+
+def cases_by_category(spm_cases_df: pl.DataFrame) -> str:
+    """The case listing in HTML: one table per SPM category (a report appears under each of its categories)."""
+    grouped = []
+    if spm_cases_df.height:
+        exploded = spm_cases_df.with_columns(pl.col("spm_categories").fill_null("(none counted)")
+                                             .str.split("; ").alias("category")).explode("category")
+        for (category,), part in exploded.group_by(["category"], maintain_order=True):
+            grouped.append(f"<h3>{_esc(category)} ({part.height} reports)</h3>" + _html_table(part, CASE_COLUMNS))
+    return "".join(grouped) or "<p><em>no SPM reports</em></p>"
+
+
+def render_markdown(parts: list[Section]) -> str:
+    """report.md from the sections (charts are in report.html)."""
+    out = [f"# {REPORT_TITLE}\n"]
+    for part in parts:
+        if part.title:
+            out.append(f"## {part.title}\n")
+        if part.text:
+            out.append(part.text + "\n")
+        out += [f"**{heading}.** {text}\n" for heading, text in part.items]
+        if part.table is not None:
+            out.append(_md_table(part.table, part.columns) if part.table.height else f"_({part.empty})_\n")
+    return "\n".join(out)
+
+
+def render_html(parts: list[Section]) -> str:
+    """report.html from the sections: self-contained, inline SVG charts, no scripts."""
+    body = [f"<h1>{_esc(REPORT_TITLE)}</h1>"]
+    for i, part in enumerate(parts):
+        if part.title:
+            body.append(f"<h2>{_esc(part.title)}</h2>")
+        body.append(part.figure)
+        if part.text:
+            lead = ' class="lead"' if i == 0 and part.title is None else ""
+            body.append(f"<p{lead}>{_esc(part.text)}</p>")
+        if part.items:
+            body.append("<dl>" + "".join(f"<dt>{_esc(h)}</dt><dd>{_esc(t)}</dd>" for h, t in part.items) + "</dl>")
+        if part.html_table is not None:
+            body.append(part.html_table)
+        elif part.table is not None:
+            body.append(_html_table(part.table, part.columns) if part.table.height else f"<p><em>{_esc(part.empty)}</em></p>")
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>CAR T second primary malignancies"
-            f" — FAERS</title><style>{_CSS}</style></head><body>" + "\n".join(sections) + "</body></html>\n")
+            f" — FAERS</title><style>{_CSS}</style></head><body>" + "\n".join(p for p in body if p) + "</body></html>\n")

@@ -56,13 +56,14 @@ def database_prior(st, roles: str, *, squash_above: int = SQUASH_ABOVE_POINTS, s
         return ebgm.fit_prior(n, e, squash_data=points > squash_above)
 
 
-def resolve_prior(st, choice, roles: str, stratified: bool = False):
+def resolve_prior(selection, choice, roles: str, stratified: bool = False):
     """(prior for stats.disproportionality, PriorFit of the database or None): 'table' -> None (fitted on the
-    table later), a tuple -> itself, 'database' -> the database fit's theta (E stratified with `stratified`)."""
+    table later), a tuple -> itself, 'database' -> the database fit's theta over every ingredient x PT pair of
+    `selection` (a study.Selection; E stratified with `stratified`)."""
     if choice == "table":
         return None, None
     if choice == "database":
-        fit = database_prior(st, roles, stratified=stratified)
+        fit = database_prior(selection, str(roles), stratified=stratified)
         return fit.theta, fit
     return tuple(choice), None
 
@@ -159,45 +160,37 @@ def drug_event_signals(settings, drugs: list[str], *, events: list[str] | None =
     works for any drug; `indication` and `class` are defined for CAR T products and event groups (the
     study's populations). Names are bound as SQL parameters, never formatted in. prior: 'database' (fitted
     on every ingredient x PT pair, `database_prior`), 'table' or five numbers. Returns (table, prior record)."""
-    if comparator not in study.COMPARATORS:
-        raise study.StudyError(f"unknown comparator {comparator!r}: choose one of {', '.join(study.COMPARATORS)}")
-    if roles not in study.ROLE_SETTINGS:
-        raise study.StudyError(f"unknown roles {roles!r}: choose ps, suspect or any")
+    comparator, roles = study.Comparator(comparator), study.Roles(roles)  # the enums name the valid choices
     if not events and not event_groups:
         event_groups = ["spm", "t_cell_malignancy"]
     st = study.open_study(settings, install_vocab=install_vocab)
     try:
-        if options is not None:  # study.StudyOptions (e.g. keep_pre_existing), as the report takes them
-            study.set_options(st, options)
-        study.select(st)
-        if comparator == "all":
-            counts = st.query("study_drug_event_counts", {"drugs": list(drugs), "events": list(events or []),
-                                                          "groups": list(event_groups or []),
-                                                          "roles": study.ROLE_SETTINGS[roles]})
+        # options: study.StudyOptions (e.g. keep_pre_existing), as the report takes them
+        selection = study.select(st, options=options or study.DEFAULT_OPTIONS)
+        if comparator is study.Comparator.all:
+            counts = selection.query("study_drug_event_counts", {"drugs": list(drugs), "events": list(events or []),
+                                                                 "groups": list(event_groups or []),
+                                                                 "roles": roles.codes})
         else:
-            products = _car_t_products(st, drugs)
+            products = _car_t_products(selection, drugs)
             if events:
-                raise study.StudyError(f"comparator {comparator!r} is defined for event groups: use --event-group "
+                raise study.StudyError(f"comparator {str(comparator)!r} is defined for event groups: use --event-group "
                                        "(or --comparator all for PTs)")
-            study.expose(st, roles)
-            counts = (study.signal_counts(st, event_groups)
-                      .filter((pl.col("comparator") == comparator) & pl.col("product").is_in(list(products)))
+            counts = (study.signal_counts(study.expose(selection, roles), event_groups)
+                      .filter((pl.col("comparator") == str(comparator)) & pl.col("product").is_in(list(products)))
                       .with_columns(pl.col("product").replace_strict(products).alias("drug"))
                       .rename({"event_group": "event"})
                       .select("drug", "event", "comparator", "a", "b", "c", "d"))
-        theta, database_fit = resolve_prior(st, prior, roles)
+        theta, database_fit = resolve_prior(selection, prior, roles)
     finally:
         st.close()
     table, fit = signal_table(counts, prior=theta)
     return table, prior_record(prior, fit, database_fit)
 
 
-def _car_t_products(st, drugs: list[str]) -> dict[str, str]:
+def _car_t_products(selection, drugs: list[str]) -> dict[str, str]:
     """product -> the name the user gave, for names that are CAR T products; an error names the others."""
-    rows = st.con.execute(
-        "SELECT w.drug, v.product FROM (SELECT unnest(CAST(? AS VARCHAR[])) AS drug) w "
-        "LEFT JOIN vocab_products v ON lower(trim(w.drug)) IN (lower(v.product), lower(v.brand), lower(v.generic))",
-        [list(drugs)]).fetchall()
+    rows = selection.query("study_named_car_t_products", {"drugs": list(drugs)}).rows()
     unknown = [d for d, p in rows if p is None]
     if unknown:
         raise study.StudyError(f"{', '.join(map(repr, unknown))}: not a CAR T product; the indication and class comparators "

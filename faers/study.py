@@ -1,14 +1,17 @@
 """Study: the CAR T second-primary-malignancy analysis (Elsallab et al., Blood 2024) as tables, never printing.
 
-The user's database is attached read-only; everything the study builds (an alternative report selection
-for a dedup rule or cutoff, its fact tables) lives in the connection's in-memory catalog and temp schema,
-where temp tables shadow the database's `case_selected`, `demo_all` and `deleted_cases` for every view.
+The user's database is attached read-only; everything the study builds lives in the connection's in-memory
+catalog: `select()` returns a Selection (a dedup rule, cutoff and options, its relations in a schema of its own),
+`expose()` an Exposure (a selection's exposures for one roles setting), and every table is computed from one of
+them, so two selections coexist and nothing a call builds changes what a later call reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import duckdb
 import polars as pl
@@ -20,13 +23,11 @@ from faers.load import DEDUP_RULES as DEDUP_RULES_OF_LOADER
 from faers.load import DEFAULT_DEDUP_RULE, current_dedup_rule
 from faers.paths import Settings
 
-ROLE_SETTINGS = {"ps": ["PS"], "suspect": ["PS", "SS"], "any": ["PS", "SS", "C", "I"]}
 PRODUCTS = ("axi-cel", "tisa-cel", "brexu-cel", "liso-cel", "ide-cel", "cilta-cel", "obe-cel")
 ALL_CAR_T = "all_car_t"
 CATEGORIES = ("leukemia", "skin", "melanoma", "other_hematopoietic", "nervous_system", "respiratory", "t_cell_malignancy",
               "t_cell_nhl", "t_cell_lgl", "plasma_cell", "other_solid")
 EVENT_GROUPS = ("spm", *CATEGORIES, "myeloid")
-COMPARATORS = ("indication", "all", "class")
 DEDUP_RULES = tuple(DEDUP_RULES_OF_LOADER)
 SENSITIVITY_CUTOFFS = ("2023Q2", "2023Q4", "2024Q1", "latest")
 SIGNAL_CRITERION = stats.SIGNAL_RULE
@@ -34,6 +35,14 @@ SIGNAL_CRITERION = stats.SIGNAL_RULE
 # days or more after the CAR T start: CRS and ICANS, whose dates it often is, fall within the first weeks.
 ONSET_MIN_DAYS = 30
 DB_ALIAS = "faers_db"  # the attached database's catalog name, fixed in the study SQL files
+# Strata of sql/study_reports_stratum.sql; FDA announced its T-cell malignancy investigation on 2023-11-28.
+STRATA = ("health_professional", "us_occurrence", "without_study_reports", "received_before_2023-11-28",
+          "received_from_2023-11-28")
+
+
+class StudyError(FaersError):
+    """The study cannot run on this database (missing, empty, no CAR T reports in range) or was called wrongly
+    (a Selection where an Exposure is needed, a released selection): a data error."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class StudyOptions:
     exclude_masking: comparator reports naming an SPM-labelled drug (vocab masking_drugs.csv) are left out.
     stratum: restrict the whole selection (exposed and comparator) to one of STRATA.
     keep_pre_existing: count SPMs dated before the first CAR T therapy start (default: not counted).
+    The boundary for these values: a stratum outside STRATA or a comparator_from that is not a quarter is refused
+    here, and comparator_from is normalised ('2017q3' -> '2017Q3').
     """
 
     approved_only: bool = True
@@ -52,6 +63,14 @@ class StudyOptions:
     exclude_masking: bool = False
     stratum: str | None = None
     keep_pre_existing: bool = False
+
+    def __post_init__(self) -> None:
+        if self.stratum is not None and self.stratum not in STRATA:
+            raise StudyError(f"unknown stratum {self.stratum!r}: choose one of {', '.join(STRATA)}")
+        if self.comparator_from is not None:
+            from faers.quarters import Quarter
+
+            object.__setattr__(self, "comparator_from", str(Quarter.parse(self.comparator_from)))
 
     def describe(self) -> str:
         """The options in words, for settings columns ('' when all are the defaults)."""
@@ -70,35 +89,167 @@ class StudyOptions:
 
 
 DEFAULT_OPTIONS = StudyOptions()
-# Strata of sql/study_reports_stratum.sql; FDA announced its T-cell malignancy investigation on 2023-11-28.
-STRATA = ("health_professional", "us_occurrence", "without_study_reports", "received_before_2023-11-28",
-          "received_from_2023-11-28")
 
 
-class StudyError(FaersError):
-    """The study cannot run on this database (missing, empty, no CAR T reports in range): a data error."""
+class Roles(StrEnum):
+    """Which drug roles make a report exposed: ps (primary suspect), suspect (PS or SS) or any (also C, I).
+    The one place a roles name is checked: Roles(name) refuses anything else, naming the choices."""
+
+    ps = "ps"
+    suspect = "suspect"
+    any = "any"
+
+    @property
+    def codes(self) -> list[str]:
+        """FAERS role_cod values this setting counts."""
+        return ROLE_SETTINGS[self.value]
+
+    @classmethod
+    def _missing_(cls, value):
+        raise StudyError(f"unknown roles {value!r}: choose one of {', '.join(m.value for m in cls)}")
+
+
+class Comparator(StrEnum):
+    """The comparator of the 2x2 tables (docs/report.md): indication, all or class."""
+
+    indication = "indication"
+    all = "all"
+    class_ = "class"
+
+    @classmethod
+    def _missing_(cls, value):
+        raise StudyError(f"unknown comparator {value!r}: choose one of {', '.join(m.value for m in cls)}")
+
+
+ROLE_SETTINGS = {"ps": ["PS"], "suspect": ["PS", "SS"], "any": ["PS", "SS", "C", "I"]}
+COMPARATORS = tuple(c.value for c in Comparator)
 
 
 @dataclass
 class Study:
-    """An open study connection and the selection it currently has materialised."""
+    """An open study connection: the user's database attached read-only, the vocabulary installed in the
+    connection's memory catalog, and the schemas of the selections built so far (each a value: Selection)."""
 
     con: duckdb.DuckDBPyConnection
     settings: Settings
     loaded: list[str]  # quarters in the database, sorted
     db_rule: str  # the dedup rule the database's views use
-    rule: str = ""
-    through: str = ""
-    roles: str = ""
     versions_ready: bool = False  # the vocabulary views are materialised over every report version
-    options: StudyOptions = DEFAULT_OPTIONS  # wanted
-    applied: StudyOptions | None = None  # in place for the current selection
+    _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
+    _bases: dict = field(default_factory=dict, repr=False)  # (rule, through, count_unspecified) -> _Base
+    _views: list[tuple[str, str]] | None = field(default=None, repr=False)
 
     def close(self) -> None:
         self.con.close()
 
     def query(self, name: str, params: dict | None = None) -> pl.DataFrame:
+        """A named SQL file over the database's own selection (its case_selected and views), not a study one."""
         return self.con.sql(sqlfiles.sql(name), params=params).pl()
+
+
+# Each selection, option set and exposure is one DuckDB schema of the memory catalog, searched before those it
+# builds on: a selection's schema holds its case_selected, demo_all (as of its cutoff), deleted_cases, its copies of
+# the database's and the vocabulary's views (which then read its case_selected: a view resolves names in its own
+# schema first) and its fact tables; an options schema the tables the options change; an exposure schema its
+# study_exposed. Two selections coexist; nothing is shadowed for later calls.
+VERSIONS_SCHEMA = "study_versions"
+
+
+def _cursor(study: Study, path: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+    """A cursor of the study connection (same catalogs) that resolves names in `path` (schemas, most specific first)."""
+    cur = study.con.cursor()
+    cur.execute("SET search_path = ?", [",".join((*(f"memory.{s}" for s in path), "memory.main", f"{DB_ALIAS}.main"))])
+    return cur
+
+
+@dataclass(eq=False)
+class _Scope:
+    """A schema of study relations and the cursor that reads it (with the schemas it builds on)."""
+
+    study: Study
+    schema: str
+    path: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection = field(repr=False)
+    released: bool = False
+
+    def query(self, name: str, params: dict | None = None) -> pl.DataFrame:
+        self._check()
+        return self.con.sql(sqlfiles.sql(name), params=params).pl()
+
+    def run(self, name: str, params: dict | None = None) -> None:
+        """Run a named SQL file that creates something in this schema."""
+        self._check()
+        _ddl(self.con, name, params)
+
+    def scalar(self, name: str, params: dict | None = None):
+        self._check()
+        return sqlfiles.run(self.con, name, params).fetchall()[0][0]
+
+    def _check(self) -> None:
+        if self.released:
+            raise StudyError(f"{type(self).__name__} {self.schema} was released: select again")
+
+
+def _scope(study: Study, parent: tuple[str, ...], kind: str) -> tuple[str, tuple[str, ...], duckdb.DuckDBPyConnection]:
+    schema = f"study_{kind}_{next(study._numbers)}"
+    study.con.execute(f"CREATE SCHEMA memory.{schema}")  # a name the study made up, not a value
+    path = (schema, *parent)
+    return schema, path, _cursor(study, path)
+
+
+@dataclass(eq=False)
+class _Base(_Scope):
+    """The part of a selection that depends on the dedup rule, the cutoff and the classifier setting only."""
+
+    users: int = 0
+
+
+@dataclass(eq=False)
+class Selection(_Scope):
+    """The reports one dedup rule keeps of the versions published up to a cutoff, with the comparator and counting
+    options applied: what study.select() returns and every study table is computed from (with an Exposure)."""
+
+    rule: str = ""
+    through: str = ""
+    options: StudyOptions = DEFAULT_OPTIONS
+    count_unspecified: bool = False
+    base: _Base | None = field(default=None, repr=False)
+
+    @property
+    def loaded(self) -> list[str]:
+        return self.study.loaded
+
+
+@dataclass(eq=False)
+class Exposure(_Scope):
+    """The (report, product) exposures of a selection for one roles setting: what study.expose() returns."""
+
+    selection: Selection | None = field(default=None, repr=False)
+    roles: Roles = Roles.suspect
+
+    @property
+    def rule(self) -> str:
+        return self.selection.rule
+
+    @property
+    def through(self) -> str:
+        return self.selection.through
+
+    @property
+    def options(self) -> StudyOptions:
+        return self.selection.options
+
+
+def check_value(value, kind: type, what: str):
+    """The boundary check of a study value: `what` takes a `kind`; anything else is a clear error, not a missing
+    table or a KeyError deep in the SQL."""
+    if not isinstance(value, kind):
+        how = {Selection: "study.select(study, rule, through, options)", Exposure: "study.expose(selection, roles)"}[kind]
+        got = (f"a Selection (rule {value.rule}, through {value.through}): expose it first"
+               if isinstance(value, Selection) else f"{type(value).__name__} {value!r}"[:120])
+        raise StudyError(f"{what} takes {'an' if kind is Exposure else 'a'} {kind.__name__} ({how}), got {got}")
+    value._check()
+    return value
 
 
 def _ddl(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
@@ -124,16 +275,17 @@ def open_study(settings: Settings, install_vocab: Callable | None = None) -> Stu
         con = Database(path).attach_in_memory(DB_ALIAS)
     except duckdb.IOException as exc:
         raise StudyError(f"cannot open {path} read-only ({exc}); if a refresh or load is running, wait for it") from exc
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [DB_ALIAS]).fetchall()}
+    tables = {r[0] for r in sqlfiles.run(con, "study_database_tables", {"catalog": DB_ALIAS}).fetchall()}
     if not {"demo_all", "loaded_quarters", "case_selected"} <= tables:
         con.close()
         raise StudyError(f"{path} is not a loaded faers database (no demo_all/loaded_quarters): run `faers load` first")
-    loaded = [r[0] for r in con.execute("SELECT quarter FROM loaded_quarters ORDER BY quarter").fetchall()]
+    loaded = [r[0] for r in sqlfiles.run(con, "study_quarters_loaded").fetchall()]
     if not loaded:
         con.close()
         raise StudyError(f"{path} has no quarters loaded: run `faers refresh` (or `faers load`) first")
     rule = current_dedup_rule(con) or DEFAULT_DEDUP_RULE
     (install_vocab or _vocab_install())(con)
+    _ddl(con, "study_report_strata")  # Study.query (the database's own selection) reads it too: signals --all
     return Study(con=con, settings=settings, loaded=loaded, db_rule=rule)
 
 
@@ -146,64 +298,80 @@ def resolve_cutoff(study: Study, cutoff: str | None) -> str:
     return str(Quarter.parse(cutoff))
 
 
-def select(study: Study, rule: str | None = None, through: str | None = None) -> None:
-    """Build the report selection for a dedup rule and cutoff (the loader's own dedup SQL over the report
-    versions published up to the cutoff) and materialise the study's fact tables over it."""
+def _views(study: Study) -> list[tuple[str, str]]:
+    """(name, CREATE VIEW text) of every view a selection copies into its schema: the database's user views
+    (cases, drugs, ...) and the vocabulary's mapping views, all of which read case_selected, in creation order."""
+    if study._views is None:
+        study._views = [(name, text) for name, text in sqlfiles.run(study.con, "study_copied_views",
+                                                                      {"catalog": DB_ALIAS}).fetchall()]
+    return study._views
+
+
+def _copy_views(con: duckdb.DuckDBPyConnection, study: Study, skip=()) -> None:
+    for name, text in _views(study):
+        if name not in skip:
+            con.execute(text)
+
+
+def select(study: Study, rule: str | None = None, through: str | None = None,
+           options: StudyOptions = DEFAULT_OPTIONS, *, count_unspecified: bool = False) -> Selection:
+    """The report selection for a dedup rule and cutoff (the loader's own dedup SQL over the report versions
+    published up to the cutoff) with the study's fact tables over it and `options` applied, as a Selection value.
+    count_unspecified: neoplasm terms of unstated malignancy count as SPMs (default: excluded)."""
     rule = rule or study.db_rule
     if rule not in DEDUP_RULES:
         raise StudyError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
     through = resolve_cutoff(study, through)
-    if (rule, through) == (study.rule, study.through):
-        if study.applied != study.options:
-            _apply_options(study)
-        return
+    key = (rule, through, bool(count_unspecified))
+    base = study._bases.get(key)
+    if base is None or base.released:
+        base = study._bases[key] = _build_base(study, rule, through, bool(count_unspecified))
+    return _with_base(base, rule, through, options, bool(count_unspecified))
+
+
+def with_options(selection: Selection, options: StudyOptions) -> Selection:
+    """The same reports with other comparator and counting options (only the tables they change are rebuilt)."""
+    selection = check_value(selection, Selection, "with_options")
+    return _with_base(selection.base, selection.rule, selection.through, options, selection.count_unspecified)
+
+
+def _build_base(study: Study, rule: str, through: str, count_unspecified: bool) -> _Base:
     from faers.load import DEDUP_RULES as LOADER_RULES
 
-    con = study.con
     if not study.versions_ready:
-        _materialise_versions(con)
+        _materialise_versions(study)
         study.versions_ready = True
+    schema, path, con = _scope(study, (VERSIONS_SCHEMA,), "selection")
     _ddl(con, "study_settings", {"through": through})
-    _ddl(con, "study_report_strata")
+    _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
     _ddl(con, "study_demo_all_through")
     _ddl(con, "study_deleted_cases_through")
-    # The rule's steps build memory.main.case_selected from the shadowed inputs; a later step reads what the
-    # earlier one built, which the previous selection's temp shadow would hide, so that goes first.
-    con.execute("DROP TABLE IF EXISTS temp.main.case_selected")
-    for step in LOADER_RULES[rule]:
+    for step in LOADER_RULES[rule]:  # each builds case_selected in this schema from its demo_all/deleted_cases
         _ddl(con, step)
-    _ddl(con, "study_case_selected")
+    # the selection's copies of the views; the vocabulary views materialised over every version are taken by its
+    # (primaryid, quarter)s instead (study_<view>.sql), not recomputed from the database's drug and reaction lines
+    _copy_views(con, study, skip=VERSIONED_VIEWS.values())
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
+    _ddl(con, "study_report_strata")
     for name in ("study_car_t_drugs", "study_vocab_report_neoplasm_terms", "study_indication_groups"):
         _ddl(con, name)
-    study.rule, study.through, study.roles = rule, through, ""
-    _apply_options(study)
+    return _Base(study, schema, path, con)
 
 
-def set_options(study: Study, options: StudyOptions) -> None:
-    """Use these options from now on; the current selection (if any) is brought up to them at once."""
-    if options.stratum is not None and options.stratum not in STRATA:
-        raise StudyError(f"unknown stratum {options.stratum!r}: choose one of {', '.join(STRATA)}")
-    if options.comparator_from is not None:
-        from faers.quarters import Quarter
-
-        options = StudyOptions(**{**options.__dict__, "comparator_from": str(Quarter.parse(options.comparator_from))})
-    study.options = options
-    if study.rule and study.applied != options:
-        _apply_options(study)
-
-
-def _apply_options(study: Study) -> None:
-    """(Re)build the selection's tables that depend on the options: reports (stratum), indication groups per
-    product (approval), comparator exclusions, the indication population, event groups (pre-existing SPMs)."""
+def _with_base(base: _Base, rule: str, through: str, options: StudyOptions, count_unspecified: bool) -> Selection:
+    """Build the selection's tables that depend on the options: reports (stratum), indication groups per product
+    (approval), comparator exclusions, the indication population, event groups (pre-existing SPMs)."""
     from faers.quarters import Quarter
 
-    con, o = study.con, study.options
+    if not isinstance(options, StudyOptions):
+        raise StudyError(f"options must be a study.StudyOptions, got {type(options).__name__}")
+    schema, path, con = _scope(base.study, base.path, "options")
+    o = options
     _ddl(con, "study_reports")
     if o.stratum:
         _ddl(con, "study_reports_stratum", {"stratum": o.stratum})
-    approved_by = Quarter.parse(study.through).end_date() if o.approved_only else None
+    approved_by = Quarter.parse(through).end_date() if o.approved_only else None
     _ddl(con, "study_indication_group_bits", {"approved_by": approved_by})
     _ddl(con, "study_comparator_excluded", {"comparator_from": o.comparator_from, "exclude_masking": o.exclude_masking})
     _ddl(con, "study_indication_population")
@@ -211,45 +379,74 @@ def _apply_options(study: Study) -> None:
     _ddl(con, "study_pre_existing")
     if not o.keep_pre_existing:
         _ddl(con, "study_event_groups_pre_existing")
-    study.applied = o
+    base.users += 1
+    return Selection(base.study, schema, path, con, rule=rule, through=through, options=o,
+                     count_unspecified=count_unspecified, base=base)
+
+
+def release(value: Selection | Exposure) -> None:
+    """Drop the tables of a selection (and of its base once no selection uses it) or of an exposure; using the
+    value afterwards is an error. The sweep releases each of its selections when done with it."""
+    if value.released:
+        return
+    value.released = True
+    value.con.close()
+    study = value.study
+    study.con.execute(f"DROP SCHEMA memory.{value.schema} CASCADE")
+    if isinstance(value, Selection) and value.base is not None:
+        value.base.users -= 1
+        if value.base.users <= 0 and not value.base.released:
+            value.base.released = True
+            value.base.con.close()
+            study.con.execute(f"DROP SCHEMA memory.{value.base.schema} CASCADE")
 
 
 # The vocabulary views the study reads, each materialised once per run over every report version
-# (study_<key>_versions), then shadowed per selection by its rows of the selected (primaryid, quarter)s: the
+# (study_<key>_versions), then taken per selection by its selected (primaryid, quarter)s (study_<view>.sql): the
 # sensitivity sweep's selections then cost a join of small tables, not a pass of the database's drug,
 # reaction and indication lines with their string normalisation.
 VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "event_group_reactions",
                    "indication_group": "indication_group_rows", "neoplasm_indication": "vocab_neoplasm_indication_rows"}
 
 
-def _materialise_versions(con: duckdb.DuckDBPyConnection) -> None:
-    """Materialise VERSIONED_VIEWS over every report version (case_selected briefly holds them all); must run
-    before any per-selection shadow exists, as the shadows hide the views."""
-    _ddl(con, "study_case_selected_all_versions")
-    for key in VERSIONED_VIEWS:
-        _ddl(con, f"study_{key}_versions")
-    _ddl(con, "study_case_first_quarters")
+def _materialise_versions(study: Study) -> None:
+    """Materialise VERSIONED_VIEWS over every report version in the schema study_versions (its case_selected holds
+    them all, and its copies of the views read that), then drop everything there but those tables."""
+    study.con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{VERSIONS_SCHEMA}")
+    con = _cursor(study, (VERSIONS_SCHEMA,))
+    try:
+        _ddl(con, "study_case_selected_all_versions")
+        _copy_views(con, study)
+        for key in VERSIONED_VIEWS:
+            _ddl(con, f"study_{key}_versions")
+        _ddl(con, "study_case_first_quarters")
+        for name, _text in reversed(_views(study)):
+            con.execute(f"DROP VIEW memory.{VERSIONS_SCHEMA}.{name}")  # names of the catalog, not values
+        con.execute(f"DROP TABLE memory.{VERSIONS_SCHEMA}.case_selected")
+    finally:
+        con.close()
 
 
-def expose(study: Study, roles: str) -> None:
-    """Materialise the (report, product) exposures for a roles setting: ps, suspect (PS or SS) or any."""
-    if roles not in ROLE_SETTINGS:
-        raise StudyError(f"unknown roles {roles!r}: choose ps, suspect or any")
-    if roles != study.roles:
-        _ddl(study.con, "study_exposed", {"roles": ROLE_SETTINGS[roles]})
-        study.roles = roles
+def expose(selection: Selection, roles: Roles | str) -> Exposure:
+    """The (report, product) exposures of a selection for a roles setting: ps, suspect (PS or SS) or any."""
+    selection = check_value(selection, Selection, "expose")
+    roles = Roles(roles)
+    schema, path, con = _scope(selection.study, selection.path, "exposure")
+    _ddl(con, "study_exposed", {"roles": roles.codes})
+    return Exposure(selection.study, schema, path, con, selection=selection, roles=roles)
 
 
-def signal_counts(study: Study, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
-    """a, b, c, d per product (and all_car_t) x event group x comparator for the current selection/roles."""
-    return study.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or study.through})
+def signal_counts(exposure: Exposure, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
+    """a, b, c, d per product (and all_car_t) x event group x comparator for an exposure of a selection."""
+    exposure = check_value(exposure, Exposure, "signal_counts")
+    return exposure.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or exposure.through})
 
 
-def with_expected(study: Study, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl.DataFrame:
+def with_expected(exposure: Exposure, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl.DataFrame:
     """counts with `expected`: on comparator `all` rows E stratified by age band x sex x FDA year
     (sql/study_signal_expected.sql, the scale the database-wide EBGM prior is fitted on), elsewhere the crude
     (a+b)(a+c)/N of the row's own 2x2 table."""
-    strata = study.query("study_signal_expected", {"groups": list(groups)})
+    strata = check_value(exposure, Exposure, "with_expected").query("study_signal_expected", {"groups": list(groups)})
     n = pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")
     crude = pl.when(n > 0).then((pl.col("a") + pl.col("b")) * (pl.col("a") + pl.col("c")) / n).otherwise(0.0)
     return (counts.join(strata, on=["product", "event_group", "comparator"], how="left")
@@ -258,10 +455,10 @@ def with_expected(study: Study, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl
             .drop("expected_stratified"))
 
 
-def ebgm_applies(study: Study) -> tuple[pl.Expr, str, str]:
+def ebgm_applies(selection: Selection | Exposure) -> tuple[pl.Expr, str, str]:
     """(rows where the database-wide EBGM prior applies, what EBGM is measured against there, why not elsewhere):
     comparator `all` over the whole selection; not a stratum or a comparator the options restrict."""
-    o = study.options
+    o = selection.options
     restricted = o.stratum or o.comparator_from or o.exclude_masking
     basis = "comparator all (whole database), E stratified by age band x sex x FDA year; prior fitted database-wide"
     why_not = ("no EBGM: the database-wide prior applies to comparator all only" if not restricted else
@@ -278,32 +475,26 @@ FUNNEL_REASONS = ("treated_disease_target", "treated_disease_indication", "treat
                   "malignancy_unspecified", "benign", "pre_existing")
 
 
-def funnel(study: Study) -> pl.DataFrame:
+def funnel(exposure: Exposure) -> pl.DataFrame:
     """The flow CAR T reports -> with a neoplasm term -> removed per exclusion reason -> SPM, per product and for
     all_car_t (columns product, step_order, step, reason, reports; one row per step, zeros included)."""
-    df = study.query("study_funnel", {"reasons": list(FUNNEL_REASONS),
-                                      "keep_pre_existing": study.options.keep_pre_existing})
+    exposure = check_value(exposure, Exposure, "funnel")
+    df = exposure.query("study_funnel", {"reasons": list(FUNNEL_REASONS),
+                                         "keep_pre_existing": exposure.options.keep_pre_existing})
     order = {p: i for i, p in enumerate((ALL_CAR_T, *PRODUCTS))}
     return (df.with_columns(pl.col("product").replace_strict(order, default=len(order)).alias("_o"))
             .sort("_o", "product", "step_order").drop("_o"))
 
 
-def set_count_unspecified(study: Study, count: bool) -> None:
-    """Count neoplasm terms of unstated malignancy as SPMs (True) or exclude them (False, the default); the next
-    select() rebuilds the selection with it."""
-    study.con.execute("CREATE OR REPLACE TEMP TABLE vocab_neoplasm_settings AS SELECT CAST(? AS BOOLEAN) AS count_unspecified",
-                      [count]).fetchall()
-    study.rule = study.through = ""
+def car_t_count(exposure: Exposure) -> int:
+    return check_value(exposure, Exposure, "car_t_count").scalar("study_car_t_report_count")
 
 
-def car_t_count(study: Study) -> int:
-    return study.con.execute("SELECT count(DISTINCT primaryid) FROM study_exposed").fetchall()[0][0]
-
-
-def require_car_t(study: Study) -> None:
-    if car_t_count(study) == 0:
+def require_car_t(exposure: Exposure) -> None:
+    if car_t_count(exposure) == 0:
+        study = exposure.study
         raise StudyError(
-            f"no CAR T reports in {study.settings.db_path} through {study.through} with roles {study.roles} "
+            f"no CAR T reports in {study.settings.db_path} through {exposure.through} with roles {exposure.roles} "
             f"(quarters loaded: {study.loaded[0]}..{study.loaded[-1]}); CAR T products were first approved in 2017Q3: "
             "load later quarters or widen --roles"
         )
@@ -322,21 +513,22 @@ def _pct(num, den) -> float | None:
     return round(100.0 * num / den, 2) if den else None
 
 
-def summary(counts: pl.DataFrame, study: Study) -> pl.DataFrame:
+def summary(counts: pl.DataFrame, exposure: Exposure) -> pl.DataFrame:
     """metric,value: the headline numbers (issue 6 order first, then context)."""
+    exposure = check_value(exposure, Exposure, "summary")
     side = _exposed_side(counts).filter(pl.col("product") == ALL_CAR_T)
     by_group = {r["event_group"]: r for r in side.iter_rows(named=True)}
     car_t = by_group["spm"]["reports"]
     spm = by_group["spm"]["with_event"]
-    total = study.con.execute("SELECT count(*) FROM study_reports").fetchall()[0][0]
+    total = exposure.scalar("study_report_count")
     rows = [
         ("car_t_reports", car_t), ("spm_reports", spm), ("spm_pct", _pct(spm, car_t)),
         ("t_cell_malignancy_reports", by_group["t_cell_malignancy"]["with_event"]),
         ("t_cell_nhl_reports", by_group["t_cell_nhl"]["with_event"]),
         ("t_cell_lgl_reports", by_group["t_cell_lgl"]["with_event"]),
         ("reports_in_database", total),
-        ("first_quarter", study.loaded[0]), ("through", study.through),
-        ("roles", study.roles), ("dedup_rule", study.rule),
+        ("first_quarter", exposure.study.loaded[0]), ("through", exposure.through),
+        ("roles", str(exposure.roles)), ("dedup_rule", exposure.rule),
     ]
     return pl.DataFrame({"metric": [r[0] for r in rows], "value": [None if r[1] is None else str(r[1]) for r in rows]})
 
@@ -374,11 +566,12 @@ def categories(counts: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"category": pl.String, "reports": pl.Int64, "pct_of_spm": pl.Float64, "pct_of_car_t": pl.Float64})
 
 
-def time_to_onset(study: Study, groups=("spm", "t_cell_malignancy", *CATEGORIES[:6])) -> tuple[pl.DataFrame, pl.DataFrame]:
+def time_to_onset(exposure: Exposure, groups=("spm", "t_cell_malignancy", *CATEGORIES[:6])) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(per report x product x group rows, summary per product x group: computed n, missing by reason,
     median and IQR of days from CAR T therapy start to the event date)."""
-    rows = study.query("study_onset", {"groups": list(dict.fromkeys(groups)), "roles": ROLE_SETTINGS[study.roles],
-                                       "min_days": ONSET_MIN_DAYS})
+    exposure = check_value(exposure, Exposure, "time_to_onset")
+    rows = exposure.query("study_onset", {"groups": list(dict.fromkeys(groups)), "roles": exposure.roles.codes,
+                                          "min_days": ONSET_MIN_DAYS})
     reasons = ("no therapy start date", "therapy start date not to the day", "no event date",
                "event date not to the day", "event date before therapy start",
                "event date not attributable to the neoplasm")
@@ -406,7 +599,7 @@ def time_to_onset(study: Study, groups=("spm", "t_cell_malignancy", *CATEGORIES[
 # --- sensitivity, timeline, published numbers ------------------------------------------------------------
 
 
-def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
+def headline(counts: pl.DataFrame) -> dict[str, dict]:
     """Per comparator: the headline numbers of the current selection/roles (counts do not depend on the
     comparator; the RORs do)."""
     side = _exposed_side(counts)
@@ -431,34 +624,49 @@ def headline(study: Study, counts: pl.DataFrame) -> dict[str, dict]:
     return out
 
 
-def sensitivity(study: Study, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, roles=tuple(ROLE_SETTINGS),
-                at_selection: Callable[[str, str], None] | None = None) -> pl.DataFrame:
+HEADLINE_GROUPS = ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")
+
+
+def _headline_rows(exposure: Exposure, front: dict, back: dict) -> list[dict]:
+    """One row per comparator: the headline numbers of an exposure between the columns `front` and `back`."""
+    numbers = headline(signal_counts(exposure, HEADLINE_GROUPS))
+    return [{**front, "comparator": comparator, **values, **back} for comparator, values in numbers.items()]
+
+
+def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, roles=tuple(Roles),
+                at_selection: Callable[[Selection], None] | None = None) -> pl.DataFrame:
     """Headline numbers for every roles x dedup rule x cutoff x comparator, with the distance to the paper's
-    12,394 CAR T / 536 SPM reports. The current selection is visited first (a selection is the costly part)
-    and `at_selection(rule, through)`, when given, runs at each selection before its rows are counted, so a
-    caller can take other tables there without selecting again. Restores nothing: callers re-select
-    afterwards."""
-    settings = [(rule, cutoff, resolve_cutoff(study, cutoff)) for rule in rules for cutoff in cutoffs]
-    visits = sorted(range(len(settings)), key=lambda i: settings[i][0::2] != (study.rule, study.through))
-    rows_of: dict[int, list[dict]] = {}
-    for i in visits:
-        rule, cutoff, through = settings[i]
-        note = None
-        if through > study.loaded[-1]:
-            note = f"cutoff after the last loaded quarter {study.loaded[-1]}: same data as latest"
-        elif through < study.loaded[0]:
-            note = f"cutoff before the first loaded quarter {study.loaded[0]}: no reports"
-        select(study, rule, through)
-        if at_selection is not None:
-            at_selection(rule, through)
-        rows_of[i] = []
-        for role in roles:
-            expose(study, role)
-            numbers = headline(study, signal_counts(study, ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")))
-            for comparator, values in numbers.items():
-                rows_of[i].append({"roles": role, "dedup_rule": rule, "cutoff": cutoff, "through": through,
-                                   "comparator": comparator, **values, "note": note})
-    df = pl.DataFrame([row for i in range(len(settings)) for row in rows_of[i]], infer_schema_length=None)
+    12,394 CAR T / 536 SPM reports, each selection with the options of `main`. `main` is used where its rule and
+    cutoff come up (a selection is the costly part); `at_selection(selection)`, when given, runs at each
+    selection before its rows are counted, so a caller can take other tables there without selecting again.
+    Each other selection is released once counted; `main` is left as it was."""
+    main = check_value(main, Selection, "sensitivity")
+    study = main.study
+    rows = []
+    for rule in rules:
+        for cutoff in cutoffs:
+            through = resolve_cutoff(study, cutoff)
+            note = None
+            if through > study.loaded[-1]:
+                note = f"cutoff after the last loaded quarter {study.loaded[-1]}: same data as latest"
+            elif through < study.loaded[0]:
+                note = f"cutoff before the first loaded quarter {study.loaded[0]}: no reports"
+            own = (rule, through) != (main.rule, main.through)
+            selection = select(study, rule, through, main.options, count_unspecified=main.count_unspecified) if own else main
+            try:
+                if at_selection is not None:
+                    at_selection(selection)
+                for role in roles:
+                    exposure = expose(selection, role)
+                    try:
+                        rows += _headline_rows(exposure, {"roles": str(Roles(role)), "dedup_rule": rule,
+                                                          "cutoff": cutoff, "through": through}, {"note": note})
+                    finally:
+                        release(exposure)
+            finally:
+                if own:
+                    release(selection)
+    df = pl.DataFrame(rows, infer_schema_length=None)
     return with_gap_to_elsallab(df.with_columns(pl.lit("base").alias("variant"), pl.lit(None, pl.String).alias("options")))
 
 
@@ -484,31 +692,33 @@ def option_variants(base: StudyOptions) -> list[tuple[str, StudyOptions]]:
     return [(name, o) for name, o in variants if o != base]
 
 
-def variant_rows(study: Study, roles: str) -> pl.DataFrame:
-    """Headline numbers of the current selection for each option variant (option_variants of the study's
-    options) and roles; the study's options are restored afterwards."""
-    base = study.options
+def variant_rows(main: Selection, roles: Roles | str) -> pl.DataFrame:
+    """Headline numbers of the main selection's reports for each option variant (option_variants of its options)
+    and roles; each variant is a selection of its own, released when counted."""
+    main = check_value(main, Selection, "variant_rows")
+    roles = Roles(roles)
     rows = []
-    try:
-        for name, options in option_variants(base):
-            set_options(study, options)
-            expose(study, roles)
-            numbers = headline(study, signal_counts(study, ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")))
-            for comparator, values in numbers.items():
-                rows.append({"roles": roles, "dedup_rule": study.rule, "cutoff": study.through, "through": study.through,
-                             "comparator": comparator, **values, "note": None, "variant": name,
-                             "options": options.describe()})
-    finally:
-        set_options(study, base)
+    for name, options in option_variants(main.options):
+        selection = with_options(main, options)
+        exposure = expose(selection, roles)
+        try:
+            rows += _headline_rows(exposure, {"roles": str(roles), "dedup_rule": main.rule, "cutoff": main.through,
+                                              "through": main.through},
+                                   {"note": None, "variant": name, "options": options.describe()})
+        finally:
+            release(exposure)
+            release(selection)
     return with_gap_to_elsallab(pl.DataFrame(rows, infer_schema_length=None))
 
 
-def timeline(study: Study, comparator: str, groups=("spm", "t_cell_malignancy")) -> pl.DataFrame:
+def timeline(exposure: Exposure, comparator: Comparator | str, groups=("spm", "t_cell_malignancy")) -> pl.DataFrame:
     """Cumulative 2x2 and ROR per quarter (reports whose case first reached FAERS by that quarter), and the
     first quarter each product x event group met the signal criterion."""
+    exposure = check_value(exposure, Exposure, "timeline")
+    comparator = str(Comparator(comparator))
     rows = []
-    for quarter in [q for q in study.loaded if q <= study.through]:
-        counts = signal_counts(study, groups, as_of=quarter).filter(pl.col("comparator") == comparator)
+    for quarter in [q for q in exposure.study.loaded if q <= exposure.through]:
+        counts = signal_counts(exposure, groups, as_of=quarter).filter(pl.col("comparator") == comparator)
         for r in counts.iter_rows(named=True):
             value = stats.reported_ror(r["a"], r["b"], r["c"], r["d"])
             rows.append({"quarter": quarter, **r, "ror": value[0], "ror_lower": value[1], "ror_upper": value[2],
@@ -522,44 +732,41 @@ def timeline(study: Study, comparator: str, groups=("spm", "t_cell_malignancy"))
             .sort("product", "event_group", "quarter"))
 
 
-def run_tables(study: Study, rule: str, through: str | None, roles: str, comparator: str) -> dict:
+def run_tables(study: Study, rule: str, through: str | None, roles: Roles | str, comparator: Comparator | str,
+               options: StudyOptions = DEFAULT_OPTIONS) -> dict:
     """The small tables published numbers are compared with, for one selection (used per source cutoff)."""
-    select(study, rule, through)
-    expose(study, roles)
-    return tables_from_counts(study, signal_counts(study), comparator)
+    selection = select(study, rule, through, options)
+    exposure = expose(selection, roles)
+    try:
+        return tables_from_counts(exposure, signal_counts(exposure), comparator)
+    finally:
+        release(exposure)
+        release(selection)
 
 
-def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> dict:
-    """run_tables for the selection and exposure already in place, from its 2x2 counts."""
-    summary_df = summary(counts, study)
+def tables_from_counts(exposure: Exposure, counts: pl.DataFrame, comparator: Comparator | str) -> dict:
+    """run_tables for an exposure already built, from its 2x2 counts."""
+    from faers.published import CLASSIFIER_UNIONS, UNIONS
+
+    exposure = check_value(exposure, Exposure, "tables_from_counts")
+    summary_df = summary(counts, exposure)
     cats = categories(counts)
-    fatal = study.con.execute(
-        "SELECT count(DISTINCT o.primaryid) FILTER (WHERE upper(o.outc_cod) = 'DE'), count(DISTINCT g.primaryid) "
-        "FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
-        "LEFT JOIN outcomes o USING (primaryid) WHERE g.event_group = ?", ["t_cell_malignancy"]).fetchall()[0]
-    neoplasm, neoplasm_note = neoplasm_reports(study)
+    deaths, t_cell = exposure.query("study_event_group_deaths", {"event_group": "t_cell_malignancy"}).row(0)
+    neoplasm, neoplasm_note = neoplasm_reports(exposure)
     values = dict(summary_df.iter_rows())
     summ = {k: (float(v) if k in ("spm_pct",) else int(v)) for k, v in values.items()
             if k in ("car_t_reports", "spm_reports", "spm_pct") and v is not None}
     summ["neoplasm_soc_reports"] = neoplasm
-    from faers.published import CLASSIFIER_UNIONS, UNIONS
-
-    unions = {item: study.con.execute(
-        "SELECT count(DISTINCT g.primaryid) FROM study_event_groups g SEMI JOIN study_exposed x USING (primaryid) "
-        "SEMI JOIN study_reports r USING (primaryid) WHERE list_contains(CAST(? AS VARCHAR[]), g.event_group)",
-        [list(groups)]).fetchall()[0][0] for item, groups in UNIONS.items()}
+    unions = {item: exposure.scalar("study_event_group_union_reports", {"groups": list(groups)})
+              for item, groups in UNIONS.items()}
     # counted terms of these categories/subgroups, in reports counted as SPM reports (pre-existing ones are not)
-    unions.update({item: study.con.execute(
-        "SELECT count(DISTINCT t.primaryid) FROM report_neoplasm_terms t SEMI JOIN study_exposed x USING (primaryid) "
-        "SEMI JOIN study_reports r USING (primaryid) "
-        "WHERE t.decision = 'counted' AND list_contains(CAST(? AS VARCHAR[]), t.category || '/' || t.subgroup) "
-        "AND t.primaryid IN (SELECT primaryid FROM study_event_groups WHERE event_group = 'spm')",
-        [[f"{c}/{g}" for c, g in pairs]]).fetchall()[0][0] for item, pairs in CLASSIFIER_UNIONS.items()})
+    unions.update({item: exposure.scalar("study_classifier_union_reports", {"pairs": [f"{c}/{g}" for c, g in pairs]})
+                   for item, pairs in CLASSIFIER_UNIONS.items()})
     return {
-        "rule": study.rule,
-        "through": study.through,
-        "first_quarter": study.loaded[0],
-        "options": study.options,
+        "rule": exposure.rule,
+        "through": exposure.through,
+        "first_quarter": exposure.study.loaded[0],
+        "options": exposure.options,
         "summary": summ,
         "products": products(counts),
         "categories": {**dict(cats.select("category", "reports").iter_rows()),
@@ -567,23 +774,19 @@ def tables_from_counts(study: Study, counts: pl.DataFrame, comparator: str) -> d
                                                                & (pl.col("event_group") == "myeloid"))["with_event"].sum(),
                        **unions},
         "category_table": cats,
-        "headline": headline(study, counts)[comparator],
-        "t_cell_fatal_pct": _pct(fatal[0], fatal[1]),
+        "headline": headline(counts)[str(Comparator(comparator))],
+        "t_cell_fatal_pct": _pct(deaths, t_cell),
         "neoplasm_soc_note": neoplasm_note,
     }
 
 
-def neoplasm_reports(study: Study) -> tuple[int, str]:
+def neoplasm_reports(exposure: Exposure) -> tuple[int, str]:
     """CAR T reports with any neoplasm term, before exclusions (the paper's 2,225 step), and how it was counted:
     by MedDRA's neoplasm SOC when a licensed release is loaded (any PT of group meddra_neoplasms), else by the
     neoplasm classifier (report_neoplasm_terms, neoplasm = true)."""
-    con = study.con
-    ((meddra_rows,),) = con.execute("SELECT count(*) FROM vocab_event_groups WHERE group_name = 'meddra_neoplasms'").fetchall()
-    if meddra_rows:
-        ((n,),) = con.execute(
-            "SELECT count(DISTINCT r.primaryid) FROM event_group_reactions r SEMI JOIN study_exposed x USING (primaryid) "
-            "JOIN vocab_event_groups g ON g.pt_key = r.pt_key WHERE g.group_name = 'meddra_neoplasms'").fetchall()
-        return n, "MedDRA neoplasm SOC (licensed release loaded), any path"
-    ((n,),) = con.execute("SELECT count(DISTINCT t.primaryid) FROM report_neoplasm_terms t SEMI JOIN study_exposed x "
-                          "USING (primaryid) WHERE t.neoplasm").fetchall()
-    return n, "neoplasm classifier (no MedDRA release loaded): reports with any term it calls a neoplasm"
+    exposure = check_value(exposure, Exposure, "neoplasm_reports")
+    if exposure.scalar("study_meddra_neoplasm_group_size"):
+        return (exposure.scalar("study_meddra_neoplasm_reports"),
+                "MedDRA neoplasm SOC (licensed release loaded), any path")
+    return (exposure.scalar("study_classifier_neoplasm_reports"),
+            "neoplasm classifier (no MedDRA release loaded): reports with any term it calls a neoplasm")

@@ -1,5 +1,5 @@
 -- study_car_t_drugs: every drug row of a selected report that names a CAR T product, in any role.
-CREATE OR REPLACE TEMP TABLE study_car_t_drugs AS
+CREATE OR REPLACE TABLE study_car_t_drugs AS
 WITH products AS (
     SELECT primaryid, quarter, drug_seq, role_cod, product FROM drug_products
 ),

@@ -2,7 +2,7 @@
 -- comparators (never out of the exposed group): reports whose case first reached FAERS before $comparator_from
 -- (a calendar-matched comparator; NULL = no start), and with $exclude_masking reports naming a drug whose own
 -- label carries an SPM warning (vocab_masking_drugs, e.g. lenalidomide), whose SPMs would mask a CAR T signal.
-CREATE OR REPLACE TEMP TABLE study_comparator_excluded AS
+CREATE OR REPLACE TABLE study_comparator_excluded AS
 WITH before_start AS (
     SELECT primaryid, 'case first reached FAERS before ' || CAST($comparator_from AS VARCHAR) AS reason
     FROM study_reports

@@ -1,5 +1,5 @@
--- deleted_cases (temp shadow): FDA's deleted-case lists published up to the study cutoff.
-CREATE OR REPLACE TEMP VIEW deleted_cases AS
+-- deleted_cases of one selection (in the selection's own schema): FDA's deleted-case lists published up to its cutoff.
+CREATE OR REPLACE VIEW deleted_cases AS
 WITH settings AS (
     SELECT through FROM study_settings
 ),

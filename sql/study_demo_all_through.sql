@@ -1,6 +1,6 @@
--- demo_all (temp shadow): the database's report versions as of the study cutoff, so the loader's own dedup
+-- demo_all of one selection (in the selection's own schema): the database's report versions as of its cutoff, so the loader's own dedup
 -- SQL and every user view see FAERS as it stood then. The attached database itself is never written.
-CREATE OR REPLACE TEMP VIEW demo_all AS
+CREATE OR REPLACE VIEW demo_all AS
 WITH settings AS (
     SELECT through FROM study_settings
 ),

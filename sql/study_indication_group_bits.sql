@@ -3,7 +3,7 @@
 -- indication comparator is counted per set of groups, of which there are few. Vocabulary only: once per selection.
 -- $approved_by (a date, or NULL for every listed indication): an indication counts for a product only once FDA
 -- approved it for that product by this date (the cutoff's last day), so a 2023 cutoff has no CLL for liso-cel.
-CREATE OR REPLACE TEMP TABLE study_indication_group_bits AS
+CREATE OR REPLACE TABLE study_indication_group_bits AS
 WITH approved AS (
     SELECT product, indication_group FROM vocab_product_indications
     WHERE CAST($approved_by AS DATE) IS NULL OR approved <= CAST($approved_by AS DATE)

@@ -4,7 +4,7 @@
 -- sets to products). Independent of roles and of the timeline's as-of quarter, so built once per selection;
 -- first_quarter (study_reports) lets the timeline filter it without a join. Reports the comparator options exclude
 -- (study_comparator_excluded) are not in it.
-CREATE OR REPLACE TEMP TABLE study_indication_population AS
+CREATE OR REPLACE TABLE study_indication_population AS
 WITH group_bits AS (
     SELECT DISTINCT indication_group, bit FROM study_indication_group_bits
 ),

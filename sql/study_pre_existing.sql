@@ -1,7 +1,7 @@
 -- study_pre_existing: CAR T reports (any role) with an event in a study event group whose event date (DEMO
 -- event_dt) lies before the report's first CAR T therapy start (THER start_dt of its CAR T drug rows): the neoplasm
 -- was there before the infusion. Both dates to the day, or an event month wholly before the start month.
-CREATE OR REPLACE TEMP TABLE study_pre_existing AS
+CREATE OR REPLACE TABLE study_pre_existing AS
 WITH starts AS (
     SELECT d.primaryid, min(t.start_dt) FILTER (WHERE t.start_dt_precision = 'day') AS first_car_t_start
     FROM study_car_t_drugs d

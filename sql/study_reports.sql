@@ -1,5 +1,5 @@
 -- study_reports: every selected report with the quarter its case first reached FAERS (for the timeline).
-CREATE OR REPLACE TEMP TABLE study_reports AS
+CREATE OR REPLACE TABLE study_reports AS
 WITH selected AS (
     SELECT primaryid, caseid FROM case_selected
 ),

@@ -1,5 +1,8 @@
--- study_vocab_report_neoplasm_terms: vocab_report_neoplasm_terms (temp shadow): the SPM decision per (report, neoplasm or look-alike term) for the
--- current selection, computed once from the vocabulary view over the selection's shadows (memory.main names the
--- view itself, not this table). report_neoplasm_terms, report_event_group_terms and the funnel read it.
-CREATE OR REPLACE TEMP TABLE vocab_report_neoplasm_terms AS
-SELECT * FROM memory.main.vocab_report_neoplasm_terms;
+-- study_vocab_report_neoplasm_terms: the SPM decision per (report, neoplasm or look-alike term) of one selection,
+-- computed once from the selection's copy of the vocabulary view vocab_report_neoplasm_terms (over the selection's
+-- case_selected and its vocabulary rows), then put in the view's place in the selection's schema, so
+-- report_neoplasm_terms, report_event_group_terms and the funnel read it, not the classifier again.
+CREATE OR REPLACE TABLE study_vocab_report_neoplasm_terms AS
+SELECT * FROM vocab_report_neoplasm_terms;
+DROP VIEW vocab_report_neoplasm_terms;
+ALTER TABLE study_vocab_report_neoplasm_terms RENAME TO vocab_report_neoplasm_terms;

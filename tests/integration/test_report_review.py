@@ -173,14 +173,12 @@ def test_comparator_options_match_an_independent_query(mirror_db, cutoff):
     st = study.open_study(settings)
     try:
         for name, options in OPTION_SETS.items():
-            study.set_options(st, options)
-            study.select(st, None, cutoff)
-            study.expose(st, "suspect")
-            counts = study.signal_counts(st, ("spm",))
+            selection = study.select(st, None, cutoff, options)
+            counts = study.signal_counts(study.expose(selection, "suspect"), ("spm",))
             for product in ("axi-cel", "liso-cel", "ide-cel"):
                 for comparator in ("indication", "all"):
                     got = counts.filter((counts["product"] == product) & (counts["comparator"] == comparator))
-                    want = st.con.execute(INDEPENDENT, {
+                    want = selection.con.execute(INDEPENDENT, {
                         "product": product, "comparator": comparator, "from": options.comparator_from,
                         "masking": options.exclude_masking, "approved": options.approved_only,
                         "approved_by": str(Quarter.parse(cutoff).end_date())}).fetchall()[0]
@@ -189,8 +187,8 @@ def test_comparator_options_match_an_independent_query(mirror_db, cutoff):
         st.close()
 
 
-def _in_comparator(st, primaryid: int, product: str) -> bool:
-    return st.con.execute(
+def _in_comparator(selection, primaryid: int, product: str) -> bool:
+    return selection.con.execute(
         "SELECT count(*) FROM study_indication_population p JOIN study_indication_group_bits b "
         "ON p.group_set & b.bit <> 0 WHERE p.primaryid = ? AND b.product = ?", [primaryid, product]).fetchall()[0][0] > 0
 
@@ -202,17 +200,16 @@ def test_planted_comparator_reports_follow_the_options(mirror_db):
                            planted["imid_with_spm"])
     st = study.open_study(settings)
     try:
-        study.select(st, None, "2023Q4")  # liso-cel's CLL approval (2024-03-14) is after this cutoff
-        assert not _in_comparator(st, before, "liso-cel") and _in_comparator(st, imid, "ide-cel")
-        study.set_options(st, study.StudyOptions(approved_only=False))
-        assert _in_comparator(st, before, "liso-cel")
-        study.select(st, None, "2025Q4")  # approved by then: both CLL reports count for liso-cel
-        study.set_options(st, study.StudyOptions())
-        assert _in_comparator(st, before, "liso-cel") and _in_comparator(st, after, "liso-cel")
-        assert not _in_comparator(st, before, "axi-cel")  # CLL is not an axi-cel indication at all
-        study.set_options(st, study.StudyOptions(exclude_masking=True))
-        assert not _in_comparator(st, imid, "ide-cel") and _in_comparator(st, before, "liso-cel")
-        excluded = st.con.execute("SELECT reason FROM study_comparator_excluded WHERE primaryid = ?", [imid]).fetchall()
+        q4 = study.select(st, None, "2023Q4")  # liso-cel's CLL approval (2024-03-14) is after this cutoff
+        assert not _in_comparator(q4, before, "liso-cel") and _in_comparator(q4, imid, "ide-cel")
+        assert _in_comparator(study.with_options(q4, study.StudyOptions(approved_only=False)), before, "liso-cel")
+        assert not _in_comparator(q4, before, "liso-cel")  # the first selection keeps its options
+        later = study.select(st, None, "2025Q4")  # approved by then: both CLL reports count for liso-cel
+        assert _in_comparator(later, before, "liso-cel") and _in_comparator(later, after, "liso-cel")
+        assert not _in_comparator(later, before, "axi-cel")  # CLL is not an axi-cel indication at all
+        masked = study.with_options(later, study.StudyOptions(exclude_masking=True))
+        assert not _in_comparator(masked, imid, "ide-cel") and _in_comparator(masked, before, "liso-cel")
+        excluded = masked.con.execute("SELECT reason FROM study_comparator_excluded WHERE primaryid = ?", [imid]).fetchall()
         assert excluded == [("names lenalidomide (SPM in its label)",)]
     finally:
         st.close()

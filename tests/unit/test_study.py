@@ -28,12 +28,11 @@ def st(db):
 @pytest.mark.parametrize("roles", ["ps", "suspect", "any"])
 def test_counts_match_python(db, st, roles, through, rule):
     data = db[1]
-    study.select(st, rule, through)
-    study.expose(st, roles)
-    counts = study.signal_counts(st)
+    exposure = study.expose(study.select(st, rule, through), roles)
+    counts = study.signal_counts(exposure)
     cutoff = None if through is None else next(q for q in QUARTERS if str(q) == through)
     expected = data.expected(set(study.ROLE_SETTINGS[roles]), cutoff, rule)
-    summary = dict(study.summary(counts, st).iter_rows())
+    summary = dict(study.summary(counts, exposure).iter_rows())
     assert (int(summary["car_t_reports"]), int(summary["spm_reports"])) == (expected["car_t_reports"], expected["spm_reports"])
     products = study.products(counts)
     got = {p: n for p, n in zip(products["product"], products["car_t_reports"], strict=True) if p in BRANDS}
@@ -44,19 +43,16 @@ def test_counts_match_python(db, st, roles, through, rule):
 
 def test_cutoff_sees_deletions_and_versions_as_of_then(db, st):
     data = db[1]
-    study.select(st, "latest_version", "2023Q3")
-    n_q3 = st.con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
-    assert n_q3 == len(data.survivors(QUARTERS[1]))
-    study.select(st, "latest_version", None)
-    assert st.con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == len(data.survivors())
-    assert st.through == "2024Q1"
+    q3 = study.select(st, "latest_version", "2023Q3")
+    assert q3.con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == len(data.survivors(QUARTERS[1]))
+    latest = study.select(st, "latest_version", None)
+    assert latest.con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == len(data.survivors())
+    assert latest.through == "2024Q1"
 
 
 def test_indication_comparator_by_hand(db, st):
     """axi-cel x SPM vs non-CAR T reports for large B-cell lymphoma, counted from the Python reports."""
-    study.select(st)
-    study.expose(st, "suspect")
-    row = study.signal_counts(st).filter((pl.col("product") == "axi-cel") & (pl.col("event_group") == "spm")
+    row = study.signal_counts(study.expose(study.select(st), "suspect")).filter((pl.col("product") == "axi-cel") & (pl.col("event_group") == "spm")
                                          & (pl.col("comparator") == "indication")).row(0, named=True)
     survivors = db[1].survivors()
     car_t = {r.caseid for r in survivors if any(n in BRANDS.values() for n, _ in r.drugs)}
@@ -69,10 +65,59 @@ def test_indication_comparator_by_hand(db, st):
 
 
 def test_unknown_settings_are_clear_errors(st):
-    with pytest.raises(study.StudyError, match="unknown roles"):
-        study.expose(st, "suspects")
+    selection = study.select(st)
+    for roles in ("suspects", ""):
+        with pytest.raises(study.StudyError, match="unknown roles .*: choose one of ps, suspect, any"):
+            study.expose(selection, roles)
     with pytest.raises(study.StudyError, match="unknown dedup rule"):
         study.select(st, "newest")
+    with pytest.raises(study.StudyError, match="unknown comparator 'indications'"):
+        study.timeline(study.expose(selection, "ps"), "indications")
+    with pytest.raises(study.StudyError, match="unknown stratum 'hp'"):
+        study.StudyOptions(stratum="hp")
+
+
+def test_a_selection_where_an_exposure_is_needed_is_a_clear_error(st):
+    """The misuse the issue names: counting or timing a selection that has no roles yet was a KeyError '' or a
+    missing-table CatalogException deep in the SQL; now the boundary says what to pass."""
+    selection = study.select(st)
+    for count in (study.signal_counts, study.time_to_onset, study.funnel, lambda s: study.summary(None, s)):
+        with pytest.raises(study.StudyError, match=r"takes an Exposure \(study.expose\(selection, roles\)\), got a "
+                                                   r"Selection \(rule latest_version, through 2024Q1\): expose it first"):
+            count(selection)
+    with pytest.raises(study.StudyError, match="expose takes a Selection"):
+        study.expose(st, "suspect")  # the study itself is not a selection
+
+
+def _counts(exposure: study.Exposure) -> pl.DataFrame:
+    return study.signal_counts(exposure).sort("product", "event_group", "comparator")
+
+
+def test_two_selections_coexist(db, st):
+    """A selection made later does not change what an earlier one counts: each has its own relations."""
+    data = db[1]
+    early = study.select(st, "latest_version", "2023Q3")
+    early_any = study.expose(early, "any")
+    before = _counts(early_any)
+    late = study.select(st, "none", None)
+    late_ps = study.expose(late, "ps")
+    late_counts = _counts(late_ps)
+    assert _counts(early_any).equals(before) and not late_counts.equals(before)
+    assert dict(study.summary(before, early_any).iter_rows())["car_t_reports"] == str(
+        data.expected({"PS", "SS", "C", "I"}, QUARTERS[1], "latest_version")["car_t_reports"])
+    assert dict(study.summary(late_counts, late_ps).iter_rows())["car_t_reports"] == str(
+        data.expected({"PS"}, None, "none")["car_t_reports"])
+    # the same reports through the database's user views, per selection
+    assert early.con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == len(data.survivors(QUARTERS[1]))
+    assert st.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0] == 0
+    # a released selection is refused, the other still counts
+    study.release(early_any)
+    with pytest.raises(study.StudyError, match="was released"):
+        study.signal_counts(early_any)
+    assert _counts(late_ps).equals(late_counts)
+    # time to onset of an exposure made right after a selection: no KeyError ''
+    _rows, onset = study.time_to_onset(study.expose(study.select(st, "none", "2023Q3"), "suspect"))
+    assert onset.height and set(onset["event_group"]) >= {"spm"}
 
 
 def test_names_are_bound_not_formatted(db):

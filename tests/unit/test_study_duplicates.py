@@ -25,8 +25,9 @@ def grouped(tmp_path_factory):
     return settings, early, late
 
 
-def _kept(st: study.Study, *caseids: int) -> set[int]:
-    return {r[0] for r in st.con.execute("SELECT caseid FROM case_selected WHERE caseid IN ?", [list(caseids)]).fetchall()}
+def _kept(selection: study.Selection, *caseids: int) -> set[int]:
+    return {r[0] for r in selection.con.execute("SELECT caseid FROM case_selected WHERE caseid IN ?",
+                                                [list(caseids)]).fetchall()}
 
 
 @pytest.mark.parametrize(("through", "expected"), [(None, "late"), (str(QUARTERS[1]), "early")])
@@ -34,15 +35,15 @@ def test_a_group_counts_once_by_the_best_member_the_cutoff_sees(grouped, through
     settings, early, late = grouped
     st = study.open_study(settings)
     try:
-        study.select(st, "latest_version", through)
-        assert _kept(st, early.caseid, late.caseid) == ({early.caseid, late.caseid} if through is None else {early.caseid})
-        total = st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0]
-        study.select(st, "latest_version+duplicates", through)
-        assert _kept(st, early.caseid, late.caseid) == {(late if expected == "late" else early).caseid}
-        after = st.con.execute("SELECT count(*) FROM case_selected").fetchall()[0][0]
-        assert after == total - (1 if through is None else 0)
-        # and the next selection is not confused by this one's shadow
-        study.select(st, "none", through)
-        assert len(_kept(st, early.caseid, late.caseid)) == (2 if through is None else 1)
+        latest = study.select(st, "latest_version", through)
+        assert _kept(latest, early.caseid, late.caseid) == ({early.caseid, late.caseid} if through is None else {early.caseid})
+        total = latest.scalar("study_selected_report_count")
+        grouped_sel = study.select(st, "latest_version+duplicates", through)
+        assert _kept(grouped_sel, early.caseid, late.caseid) == {(late if expected == "late" else early).caseid}
+        assert grouped_sel.scalar("study_selected_report_count") == total - (1 if through is None else 0)
+        # the next selection is not confused by this one, and this one is not changed by the next
+        every = study.select(st, "none", through)
+        assert len(_kept(every, early.caseid, late.caseid)) == (2 if through is None else 1)
+        assert _kept(grouped_sel, early.caseid, late.caseid) == {(late if expected == "late" else early).caseid}
     finally:
         st.close()

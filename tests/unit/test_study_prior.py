@@ -46,11 +46,11 @@ def _independent_pairs(db, stratified: bool = False) -> pl.DataFrame:
     (report, ingredient) and (report, PT) rows, joined in polars: no shared SQL with sql/study_pair_counts.sql."""
     st = study.open_study(db, install_vocab=fake_vocab.install)
     try:
-        study.select(st)
-        cases = st.con.sql("SELECT primaryid, age_years, sex, fda_dt FROM cases").pl()
+        con = study.select(st).con
+        cases = con.sql("SELECT primaryid, age_years, sex, fda_dt FROM cases").pl()
         reports = cases.select("primaryid")
-        drugs = st.con.sql("SELECT primaryid, ingredient, role_cod FROM drug_ingredients").pl()
-        events = st.con.sql("SELECT primaryid, pt FROM reactions").pl()
+        drugs = con.sql("SELECT primaryid, ingredient, role_cod FROM drug_ingredients").pl()
+        events = con.sql("SELECT primaryid, pt FROM reactions").pl()
     finally:
         st.close()
     n_total = reports.height
@@ -99,8 +99,7 @@ def test_database_prior_in_manifest_equals_an_independent_fit(db, tmp_path):
 def test_database_pair_table_equals_the_independent_one(db):
     st = study.open_study(db, install_vocab=fake_vocab.install)
     try:
-        study.select(st)
-        ours = signals.database_pair_counts(st, "suspect")
+        ours = signals.database_pair_counts(study.select(st), "suspect")
     finally:
         st.close()
     key = ["ingredient", "pt"]
@@ -118,8 +117,7 @@ def _posterior_ebgm(signals_df: pl.DataFrame, theta) -> np.ndarray:
 def test_report_pair_table_has_the_independent_stratified_expected_counts(db):
     st = study.open_study(db, install_vocab=fake_vocab.install)
     try:
-        study.select(st)
-        ours = signals.database_pair_counts(st, "suspect", stratified=True)
+        ours = signals.database_pair_counts(study.select(st), "suspect", stratified=True)
     finally:
         st.close()
     joined = ours.join(_independent_pairs(db, stratified=True), on=["ingredient", "pt"], how="full", coalesce=True)
@@ -138,10 +136,10 @@ def test_ebgm_only_on_comparator_all_rows_with_stratified_expected_counts(db, tm
     # outside the chosen roles are outside the 2x2 table and its strata
     st = study.open_study(db, install_vocab=fake_vocab.install)
     try:
-        study.select(st)
-        strata = _strata(st.con.sql("SELECT primaryid, age_years, sex, fda_dt FROM cases").pl())
-        named = st.con.sql("SELECT DISTINCT primaryid, product, role_cod FROM drug_products").pl()
-        spm = st.con.sql("SELECT DISTINCT primaryid FROM report_event_groups WHERE group_name = 'spm'").pl()
+        con = study.select(st).con
+        strata = _strata(con.sql("SELECT primaryid, age_years, sex, fda_dt FROM cases").pl())
+        named = con.sql("SELECT DISTINCT primaryid, product, role_cod FROM drug_products").pl()
+        spm = con.sql("SELECT DISTINCT primaryid FROM report_event_groups WHERE group_name = 'spm'").pl()
     finally:
         st.close()
     for product in ("axi-cel", "tisa-cel"):

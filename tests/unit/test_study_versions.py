@@ -28,12 +28,11 @@ def db(tmp_path_factory):
 
 
 def _facts(st: study.Study, rule: str, through: str | None) -> dict[str, object]:
-    study.select(st, rule, through)
-    out: dict[str, object] = {name: st.con.execute(f"SELECT {cols} FROM {name} ORDER BY ALL").fetchall()
+    selection = study.select(st, rule, through)
+    out: dict[str, object] = {name: selection.con.execute(f"SELECT {cols} FROM {name} ORDER BY ALL").fetchall()
                               for name, cols in FACT_TABLES.items()}
-    for roles in study.ROLE_SETTINGS:
-        study.expose(st, roles)
-        out[roles] = study.signal_counts(st).sort("product", "event_group", "comparator")
+    for roles in study.Roles:
+        out[roles] = study.signal_counts(study.expose(selection, roles)).sort("product", "event_group", "comparator")
     return out
 
 
@@ -46,11 +45,11 @@ def test_fast_path_equals_views_over_the_selection(db, monkeypatch, rule, throug
         assert fast.versions_ready and got["study_car_t_drugs"] and got["study_event_groups"]
     finally:
         fast.close()
-    monkeypatch.setattr(study, "VERSIONED_VIEWS", {})  # no shadows: the views compute over drugs, reactions, ...
+    monkeypatch.setattr(study, "VERSIONED_VIEWS", {})  # no materialised rows: the views compute over drugs, ...
     direct = study.open_study(db[0])
     try:
         want = _facts(direct, rule, through)
-        assert direct.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = "
+        assert direct.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
                                   "'drug_products'").fetchall()[0][0] == 0
     finally:
         direct.close()
@@ -68,8 +67,7 @@ def test_selection_follows_the_cutoff_between_copies_of_a_report(db):
     try:
         seen = {}
         for through in ("2023Q4", "2024Q1"):
-            study.select(st, "none", through)
-            seen[through] = {g for (g,) in st.con.execute(
+            seen[through] = {g for (g,) in study.select(st, "none", through).con.execute(
                 "SELECT event_group FROM study_event_groups WHERE primaryid = ?", [first.primaryid]).fetchall()}
     finally:
         st.close()
