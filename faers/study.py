@@ -190,9 +190,16 @@ class _Scope:
             raise StudyError(f"{type(self).__name__} {self.schema} was released: select again")
 
 
+def _new_schema(study: Study, schema: str) -> None:
+    """Create a schema of the memory catalog. The one statement the study builds in Python: a schema is named by
+    an identifier, which cannot be a bound parameter, and every name comes from the study itself (VERSIONS_SCHEMA,
+    study_<kind>_<n>), never from input."""
+    study.con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{schema}")
+
+
 def _scope(study: Study, parent: tuple[str, ...], kind: str) -> tuple[str, tuple[str, ...], duckdb.DuckDBPyConnection]:
     schema = f"study_{kind}_{next(study._numbers)}"
-    study.con.execute(f"CREATE SCHEMA memory.{schema}")  # a name the study made up, not a value
+    _new_schema(study, schema)
     path = (schema, *parent)
     return schema, path, _cursor(study, path)
 
@@ -412,7 +419,7 @@ VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "eve
 def _materialise_versions(study: Study) -> None:
     """Materialise VERSIONED_VIEWS over every report version in the schema study_versions (its case_selected holds
     them all, and its copies of the views read that), then drop everything there but those tables."""
-    study.con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{VERSIONS_SCHEMA}")
+    _new_schema(study, VERSIONS_SCHEMA)
     con = _cursor(study, (VERSIONS_SCHEMA,))
     try:
         _ddl(con, "study_case_selected_all_versions")
