@@ -146,6 +146,16 @@ class Study:
         """A named SQL file over the database's own selection (its case_selected and views), not a study one."""
         return self.con.sql(sqlfiles.sql(name), params=params).pl()
 
+    # What Study.query reads: the database's own selection, its dedup rule over every loaded quarter (the same
+    # names as a Selection's, so code reading a selection's rule and cutoff takes either).
+    @property
+    def rule(self) -> str:
+        return self.db_rule
+
+    @property
+    def through(self) -> str:
+        return self.loaded[-1]
+
 
 # Each selection, option set and exposure is one DuckDB schema of the memory catalog, searched before those it
 # builds on: a selection's schema holds its case_selected, demo_all (as of its cutoff), deleted_cases, its copies of
@@ -156,9 +166,12 @@ VERSIONS_SCHEMA = "study_versions"
 
 
 def _cursor(study: Study, path: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
-    """A cursor of the study connection (same catalogs) that resolves names in `path` (schemas, most specific first)."""
+    """A cursor of the study connection (same catalogs) that resolves names in `path` (schemas, most specific
+    first), with the study connection's variables (a view may read one: getvariable)."""
     cur = study.con.cursor()
     cur.execute("SET search_path = ?", [",".join((*(f"memory.{s}" for s in path), "memory.main", f"{DB_ALIAS}.main"))])
+    for name, value, type_ in sqlfiles.run(study.con, "study_connection_variables").fetchall():
+        cur.execute(f"SET VARIABLE {name} = CAST(? AS {type_})", [value])  # names the connection has, not input
     return cur
 
 
@@ -225,6 +238,10 @@ class Selection(_Scope):
     @property
     def loaded(self) -> list[str]:
         return self.study.loaded
+
+    @property
+    def db_rule(self) -> str:
+        return self.study.db_rule
 
 
 @dataclass(eq=False)

@@ -7,6 +7,7 @@ WITH views AS (
     SELECT view_name, sql, database_name = 'memory' AS installed, view_oid
     FROM duckdb_views()
     WHERE NOT internal AND schema_name = 'main' AND database_name IN (CAST($catalog AS VARCHAR), 'memory')
+      AND NOT starts_with(view_name, 'study_')  -- the study's own views are built per selection from their files
     QUALIFY row_number() OVER (PARTITION BY view_name ORDER BY database_name = 'memory' DESC) = 1
 )
 SELECT view_name, sql FROM views ORDER BY installed, view_oid;

@@ -162,3 +162,11 @@ def test_one_signal_rule_everywhere():
     assert study.SIGNAL_CRITERION == stats.SIGNAL_RULE == "ror_lower > 1 and a >= 3"
     assert stats.reported_ror(2, 5, 2, 5000) == (None, None, None)
     assert stats.reported_ror(3, 10, 0, 5000) == (None, None, None)
+
+
+def test_a_selection_reads_the_study_connections_variables(st):
+    """A view may read a connection variable (getvariable); each selection's cursor takes the study's over."""
+    st.con.execute("SET VARIABLE faers_test_probe = [3, 4]")
+    selection = study.select(st, "none", "2023Q3")
+    assert selection.con.execute("SELECT getvariable('faers_test_probe')").fetchall() == [([3, 4],)]
+    assert study.expose(selection, "ps").con.execute("SELECT getvariable('faers_test_probe')").fetchall() == [([3, 4],)]
