@@ -204,9 +204,9 @@ class _Scope:
 
 
 def _new_schema(study: Study, schema: str) -> None:
-    """Create a schema of the memory catalog. The one statement the study builds in Python: a schema is named by
-    an identifier, which cannot be a bound parameter, and every name comes from the study itself (VERSIONS_SCHEMA,
-    study_<kind>_<n>), never from input."""
+    """Create a schema of the memory catalog. The one CREATE the study builds in Python (with the DROPs of its
+    schemas in release and _materialise_versions): a schema is named by an identifier, which cannot be a bound
+    parameter, and every name comes from the study itself (VERSIONS_SCHEMA, study_<kind>_<n>), never from input."""
     study.con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{schema}")
 
 
@@ -250,6 +250,10 @@ class Exposure(_Scope):
 
     selection: Selection | None = field(default=None, repr=False)
     roles: Roles = Roles.suspect
+
+    def _check(self) -> None:
+        super()._check()
+        self.selection._check()  # its relations are the selection's too
 
     @property
     def rule(self) -> str:

@@ -115,6 +115,10 @@ def test_two_selections_coexist(db, st):
     with pytest.raises(study.StudyError, match="was released"):
         study.signal_counts(early_any)
     assert _counts(late_ps).equals(late_counts)
+    early_ps = study.expose(early, "ps")
+    study.release(early)  # an exposure of a released selection is refused too
+    with pytest.raises(study.StudyError, match="Selection study_options_[0-9]+ was released"):
+        study.time_to_onset(early_ps)
     # time to onset of an exposure made right after a selection: no KeyError ''
     _rows, onset = study.time_to_onset(study.expose(study.select(st, "none", "2023Q3"), "suspect"))
     assert onset.height and set(onset["event_group"]) >= {"spm"}
