@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers import __version__, connection, sqlfiles
+from faers import connection, sqlfiles
 from faers.discover import QUARTER_ZIP_RE
 from faers.download import LocalZip, sha256_file
 from faers.errors import FaersError, LoadError
@@ -38,6 +38,7 @@ from faers.extract import (
 )
 from faers.paths import Settings, data_dir
 from faers.quarters import Quarter
+from faers.version import __version__
 
 DEDUP_RULES = {
     # name -> SQL files run in order, building table `case_selected(primaryid, quarter, caseid)`
