@@ -46,6 +46,11 @@ PENDING_MODULES = {
     "faers.published": "branch study (issue 14 item 2)",
     "faers.signals": "branches study and perf (signals.database_pair_counts/database_prior/all_pairs, issue 16)",
 }
+# "module:function" of another branch's code -> who moves it (not checked for staleness: the move lands there).
+PENDING_PLACES = {
+    "faers.load:dedup": "branch perf owns the bodies of load.dedup and load.create_views (issue 16)",
+    "faers.load:create_views": "branch perf (issue 16)",
+}
 # "module:function" -> why its SQL is built in Python.
 ALLOWED = {
     "faers.load:ensure_schema": "CREATE TABLE <table>_all from the column maps, the one definition of the columns",
@@ -54,7 +59,6 @@ ALLOWED = {
     "faers.load:_load_file": "INSERT INTO / DELETE FROM <table>_all: the target is one of TABLES (not a parameter)",
     "faers.load:_is_complete_last_line": "the file's last column c<n> is chosen by its field count",
     "faers.load:load_quarter": "DELETE FROM each table of the package's own lists for the quarter reloaded",
-    "faers.load:dedup": "branch perf owns the bodies of load.dedup and load.create_views (issue 16)",
     "faers.duplicates:_gamma_sql": "level indexes from COMPARISONS (the SQL conditions splink is given too)",
     "faers.duplicates:_random_u": "one column per comparison of COMPARISONS",
     "faers.duplicates:_model_pairs": "one block per BLOCKING_KEYS key and one column per comparison",
@@ -113,7 +117,7 @@ def _all_inline_sql() -> list[tuple[str, int, str]]:
 
 def test_no_inline_sql_outside_the_allow_list():
     new = [f"{where} (line {line}): {text!r}" for where, line, text in _all_inline_sql()
-           if where not in ALLOWED and where.split(":")[0] not in PENDING_MODULES]
+           if where not in ALLOWED and where not in PENDING_PLACES and where.split(":")[0] not in PENDING_MODULES]
     assert new == [], ("inline SQL in faers/ — move it to a file in sql/ (docs/sql.md) and run it with "
                        "sqlfiles.run(con, name, params), or list the place in ALLOWED with why:\n" + "\n".join(new))
 
