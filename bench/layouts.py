@@ -31,16 +31,15 @@ VARIANTS = ("native", "native_varchar", "parquet_zstd", "parquet_snappy")
 
 def _select(table: str, quarter: Quarter, prepared, mapping, typed: bool) -> tuple[str, list]:
     """The loader's SELECT over DuckDB's '$' field scan (see faers.load._load_file), optionally untyped."""
-    if typed:
-        cols = load._select_list(table, mapping, prepared.header, load._csv_field)
-        where = f"WHERE {load._well_formed_columns(table, mapping, prepared)}"
-    else:
-        cols = ", ".join(f"nullif(c{prepared.header.index(mapping[n]) + 1}, '') AS {n}" if mapping.get(n) else
-                         f"CAST(NULL AS VARCHAR) AS {n}" for n, _ in canonical_columns(table))
-        n = prepared.n_fields
-        where = f"WHERE c{n} IS NOT NULL AND c{n + 1} IS NULL"
-    sql = f"SELECT ?::VARCHAR AS quarter, ?::VARCHAR AS era, {cols} FROM {load._field_scan(prepared.n_fields)} {where}"
-    return sql, [str(quarter), quarter.era, str(prepared.path)]
+    params = {"quarter": str(quarter), "era": quarter.era, "path": str(prepared.path)}
+    if typed:  # the loader's own query: sql/stg_<table>.sql over the field scan
+        return load.staging_scan(table, mapping, prepared), params
+    cols = ", ".join(f"nullif(c{prepared.header.index(mapping[n]) + 1}, '') AS {n}" if mapping.get(n) else
+                     f"CAST(NULL AS VARCHAR) AS {n}" for n, _ in canonical_columns(table))
+    n = prepared.n_fields
+    where = f"WHERE c{n} IS NOT NULL AND c{n + 1} IS NULL"
+    sql = f"SELECT $quarter::VARCHAR AS quarter, $era::VARCHAR AS era, {cols} FROM {load._field_scan(prepared.n_fields)} {where}"
+    return sql, params
 
 
 def run(variant: str, zip_path: Path, out: Path) -> dict:

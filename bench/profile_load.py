@@ -42,20 +42,20 @@ def profile(zip_path: Path, work: Path, table: str = "drug") -> dict:
     mapping = map_header(table, quarter, info.filename, prepared.header)
     scan = load._field_scan(prepared.n_fields)
     where = load._well_formed_columns(table, mapping, prepared)
-    select = load._select_list(table, mapping, prepared.header, load._csv_field)
-    path = [str(prepared.path)]
+    staged = load.staging_scan(table, mapping, prepared)  # the loader's query: sql/stg_<table>.sql over the scan
+    path = {"path": str(prepared.path)}
+    file = {**path, "quarter": str(quarter), "era": quarter.era}
     mem = duckdb.connect()
     stage("field scan: count(*)", lambda: mem.execute(f"SELECT count(*) FROM {scan}", path).fetchall())
     stage("+ well-formed filter", lambda: mem.execute(f"SELECT count(*) FROM {scan} WHERE {where}", path).fetchall())
     stage("+ typed projection (max of every column)", lambda: mem.execute(
-        f"SELECT {', '.join(f'max({n})' for n, _ in canonical_columns(table))} FROM (SELECT {select} FROM {scan} WHERE {where})",
-        path).fetchall())
-    stage("insert into an in-memory table", lambda: mem.execute(f"CREATE TABLE t AS SELECT {select} FROM {scan} WHERE {where}", path))
+        f"SELECT {', '.join(f'max({n})' for n, _ in canonical_columns(table))} FROM ({staged})", file).fetchall())
+    stage("insert into an in-memory table", lambda: mem.execute(f"CREATE TABLE t AS {staged}", file))
     disk = duckdb.connect(str(work / "p.duckdb"))
     stage("insert into a database file + checkpoint", lambda: (disk.execute(
-        f"CREATE TABLE t AS SELECT {select} FROM {scan} WHERE {where}", path), disk.execute("CHECKPOINT")))
+        f"CREATE TABLE t AS {staged}", file), disk.execute("CHECKPOINT")))
     stage("COPY TO Parquet zstd", lambda: mem.execute(
-        f"COPY (SELECT {select} FROM {scan} WHERE {where}) TO '{work / 't.parquet'}' (FORMAT parquet, COMPRESSION zstd)", path))
+        f"COPY ({staged}) TO '{work / 't.parquet'}' (FORMAT parquet, COMPRESSION zstd)", file))
     out["rows"] = prepared.data_lines
     out["bytes"] = prepared.path.stat().st_size
     return out

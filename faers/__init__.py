@@ -3,7 +3,8 @@
 The Python API is `faers.Database` (faers/database.py): `Database("cache/faers.duckdb").sql("...").pl()`.
 """
 
-__version__ = "0.1.0"
+from faers.version import __version__
+
 __all__ = ["Database", "__version__"]
 
 

@@ -7,6 +7,7 @@ them at the end of every refresh.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -85,6 +86,26 @@ def run(con: duckdb.DuckDBPyConnection, checks: list[Check] | None = None) -> li
                              "run `faers refresh` (or `faers load`) first") from exc
         results.append(CheckResult(check, rows))
     return results
+
+
+def status(result: CheckResult) -> str:
+    """'passed', 'warning' (failing rows of a warning-severity check) or 'failed'."""
+    return "passed" if result.passed else "failed" if result.failed else "warning"
+
+
+def results_frame(results: list[CheckResult]) -> pl.DataFrame:
+    """The results as one table for scripts (`faers check --format csv|json`): a row per failing row of each
+    check (a passing check: one row with `row` null) — check, severity, status, failing_rows, description, and
+    `row`, the failing row as JSON text (the checks return different columns)."""
+    records = []
+    for result in results:
+        base = {"check": result.check.name, "severity": result.check.severity, "status": status(result),
+                "failing_rows": result.rows.height, "description": result.check.description}
+        rows = [json.dumps(row, default=str, ensure_ascii=False) for row in result.rows.iter_rows(named=True)]
+        records += [{**base, "row": row} for row in rows] or [{**base, "row": None}]
+    schema = {"check": pl.String, "severity": pl.String, "status": pl.String, "failing_rows": pl.Int64,
+              "description": pl.String, "row": pl.String}
+    return pl.DataFrame(records, schema=schema, orient="row")
 
 
 def summary(results: list[CheckResult]) -> str:

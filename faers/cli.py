@@ -445,45 +445,57 @@ def export_cmd(
         out.print(f"{view}: {path}")
 
 
-def _report_checks(results: list, *, passed: bool) -> None:
-    """Print the data checks (all of them, or only those with rows) and fail if an error-severity check did."""
+CHECK_ROWS = 20  # failing rows shown per check in a table (--max-rows for more)
+
+
+def _report_checks(results: list, *, passed: bool, fmt: Format = Format.table, max_rows: int | None = None) -> None:
+    """Print the data checks (all of them, or only those with rows) and fail if an error-severity check did.
+
+    csv/json: one table of every check's result and failing rows (checks.results_frame) and nothing else on
+    stdout; table/line/markdown: a line per check and its failing rows in that format."""
     from faers import checks
 
-    for result in results:
-        if result.passed:
-            if passed:
-                out.print(f"[green]ok[/]      {result.check.name}: {result.check.description}", highlight=False,
+    if fmt in (Format.csv, Format.json):
+        print_table(checks.results_frame(results), fmt=fmt, max_rows=max_rows)
+    else:
+        shown = max_rows or CHECK_ROWS
+        for result in results:
+            if result.passed:
+                if passed:
+                    out.print(f"[green]ok[/]      {result.check.name}: {result.check.description}", highlight=False,
+                              soft_wrap=True)
+                continue
+            label = "[bold red]FAILED[/]" if result.failed else "[yellow]warning[/]"
+            out.print(f"{label}  {result.check.name} ({result.rows.height:,} rows): {result.check.description}",
+                      highlight=False, soft_wrap=True)
+            print_table(result.rows.head(shown), fmt=fmt)
+            if result.rows.height > shown:
+                out.print(f"... {result.rows.height - shown:,} more rows: --max-rows {result.rows.height} shows them, "
+                          f"or run the query sql/checks/{result.check.name}.sql with `faers sql`", highlight=False,
                           soft_wrap=True)
-            continue
-        label = "[bold red]FAILED[/]" if result.failed else "[yellow]warning[/]"
-        out.print(f"{label}  {result.check.name} ({result.rows.height:,} rows): {result.check.description}",
-                  highlight=False, soft_wrap=True)
-        print_table(result.rows.head(20))
-        if result.rows.height > 20:
-            out.print(f"... {result.rows.height - 20:,} more rows: run the query sql/checks/{result.check.name}.sql "
-                      "with `faers sql` to see them all", highlight=False, soft_wrap=True)
     line = checks.summary(results)
     if any(r.failed for r in results):
         raise checks.ChecksFailed(f"{line}; the failing rows are listed above (each check is a query in "
                                   "sql/checks/, runnable with `faers sql`)")
-    if results:
+    if results and fmt not in (Format.csv, Format.json):
         out.print(line, highlight=False)
 
 
 @app.command("check")
-def check_cmd(ctx: typer.Context) -> None:
+def check_cmd(ctx: typer.Context, fmt: FormatOption = Format.table, max_rows: MaxRowsOption = None) -> None:
     """Run the data checks on the database: line accounting per file, one row per report and case in `cases`,
     child rows without a report, deleted cases still selected, quarters loaded but not deduplicated. Each
     check is a query in sql/checks/ returning the failing rows; exits 1 when an error-level check finds rows
-    (warnings are shown, not failed). `faers refresh` runs them too.
+    (warnings are shown, not failed). `faers refresh` runs them too. With --format csv or json, one table: a
+    row per failing row of each check (`row` as JSON text; a passing check has one row with `row` empty).
 
-    Example: faers check
+    Example: faers check --format json
     """
     from faers.database import Database
 
     with Database(settings(ctx)) as db:
         results = db.check()
-    _report_checks(results, passed=True)
+    _report_checks(results, passed=True, fmt=fmt, max_rows=max_rows)
 
 
 @app.command("dedup")

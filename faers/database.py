@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers import checks, connection, load, vocab
+from faers import checks, connection, load, sqlfiles, vocab
 from faers.errors import FaersError
 from faers.paths import Settings
 
@@ -87,7 +87,7 @@ class Database:
 
     def table_names(self) -> set[str]:
         """Tables and views of the database (lower case)."""
-        rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        rows = sqlfiles.run(self.con, "meta_table_names").fetchall()
         return {name.lower() for (name,) in rows}
 
     # --- writing --------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ class Database:
         con = self.con
         try:
             return Status(quarters=load.status(con), dedup_rule=load.current_dedup_rule(con),
-                          reports=con.execute("SELECT count(*) FROM case_selected").fetchone()[0],
+                          reports=sqlfiles.run(con, "core_case_selected_count").fetchall()[0][0],
                           dedup_pending=load.dedup_pending(con))
         except duckdb.CatalogException as exc:
             # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.

@@ -24,9 +24,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from faers import __version__
 from faers.errors import DownloadError
 from faers.quarters import Quarter
+from faers.version import __version__
 
 # Matches the whole file name (last path segment), so `x_faers_ascii_2020q1.zip.html` is not a quarter.
 QUARTER_ZIP_RE = re.compile(r"(?i)(aers|faers)_ascii_(\d{4})q([1-4])\.zip")

@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from faers import sqlfiles
+from faers import connection, load, sqlfiles, vocab
 from faers.errors import FaersError
 
 # splink: Fellegi–Sunter trained and scored by splink on DuckDB (default); em: the same model, comparisons and
@@ -168,8 +168,6 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
 
     The caller holds the writer lock. `case_selected` is rebuilt with latest_version while the features are
     read, then with the database's own rule again (so `latest_version+duplicates` uses the new groups)."""
-    from faers import load, vocab
-
     say = say or (lambda _msg: None)
     if method not in METHODS:
         raise DuplicatesError(f"unknown duplicates method {method!r}: choose one of {', '.join(METHODS)}")
@@ -186,10 +184,10 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
     con.execute("SET enable_progress_bar = false")
     load.mark_dedup_pending(con)  # the selection is latest_version until the rule is applied again below
     sqlfiles.run(con, "core_case_latest")
-    if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'drug_ingredients'").fetchall()[0][0]:
+    if not load.has_objects(con, ["drug_ingredients"]):
         vocab.install(con)
     sqlfiles.run(con, "core_duplicate_features", {"max_block": max_block, "max_broad_block": MAX_BROAD_BLOCK})
-    reports = con.execute("SELECT count(*) FROM duplicate_features").fetchall()[0][0]
+    reports = sqlfiles.run(con, "core_duplicate_features_count").fetchall()[0][0]
     seconds["features"] = time.perf_counter() - started
     say(f"duplicates: {reports:,} reports, blocking and scoring ({method})")
     model = None
@@ -202,21 +200,14 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
         candidates = _exact_pairs(con)
     seconds["pairs"] = time.perf_counter() - t
     t = time.perf_counter()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with connection.transaction(con):
         _write_pairs(con, candidates, method, threshold)
         _write_groups(con)
         _write_model(con, model, method, threshold)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     load.dedup(con, rule)
     seconds["groups"] = time.perf_counter() - t
-    pairs, groups, members = con.execute(
-        "SELECT (SELECT count(*) FROM duplicate_pairs), count(DISTINCT group_id), count(*) FROM duplicate_groups"
-    ).fetchall()[0]
-    n_candidates = con.execute("SELECT count(*) FROM duplicate_candidates").fetchall()[0][0]
+    pairs, groups, members = sqlfiles.run(con, "core_duplicate_group_counts").fetchall()[0]
+    n_candidates = sqlfiles.run(con, "core_duplicate_candidates_count").fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS duplicate_candidates")
     con.execute("DROP TABLE IF EXISTS duplicate_features")
     seconds["total"] = time.perf_counter() - started
@@ -226,14 +217,7 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
 
 def _exact_pairs(con: duckdb.DuckDBPyConnection) -> str:
     """AEOLUS-style: pairs equal on every EXACT_RULE_FIELDS field (all present); probability 1."""
-    present = " AND ".join(f"{c} IS NOT NULL" for c in EXACT_RULE_FIELDS)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE duplicate_candidates AS
-        WITH keyed AS (SELECT primaryid, hash({', '.join(EXACT_RULE_FIELDS)}) AS k FROM duplicate_features WHERE {present})
-        SELECT l.primaryid AS primaryid_l, r.primaryid AS primaryid_r, 1.0::DOUBLE AS match_probability,
-               CAST(NULL AS DOUBLE) AS match_weight
-        FROM keyed l JOIN keyed r ON l.k = r.k AND l.primaryid < r.primaryid"""
-    )
+    sqlfiles.run(con, "core_duplicate_candidates_exact")
     return "duplicate_candidates"
 
 
@@ -259,14 +243,7 @@ def _random_u(con: duckdb.DuckDBPyConnection, reports: int, seed: int) -> list[n
     """u per level from random pairs of reports (almost all different patients): each report paired with the
     reports `offset` places after it in a seeded random order, for enough offsets to reach U_SAMPLE_PAIRS."""
     offsets = max(1, min(reports - 1, -(-U_SAMPLE_PAIRS // max(reports, 1))))
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE duplicate_random_pairs AS "
-        "WITH ordered AS MATERIALIZED (SELECT primaryid, row_number() OVER (ORDER BY hash(primaryid, ?)) - 1 AS rn "
-        "FROM duplicate_features), "
-        "shifted AS (SELECT l.primaryid, (l.rn + o.k) % ? AS partner FROM ordered l CROSS JOIN range(1, ? + 1) o(k)) "
-        "SELECT s.primaryid AS primaryid_l, r.primaryid AS primaryid_r FROM shifted s JOIN ordered r ON r.rn = s.partner",
-        [seed, reports, offsets],
-    )
+    sqlfiles.run(con, "core_duplicate_random_pairs", {"seed": seed, "reports": reports, "offsets": offsets})
     counts = con.execute(f"SELECT {', '.join(GAMMAS)}, count(*) FROM ({_gamma_sql('duplicate_random_pairs')}) GROUP BY ALL").fetchall()
     con.execute("DROP TABLE duplicate_random_pairs")
     u = [np.full(len(c.levels), 0.5) for c in COMPARISONS]  # +0.5: a level unseen among random pairs is not impossible
@@ -379,8 +356,7 @@ def _model_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) -> 
         m_final.append(m_sum[j] / m_n[j] if m_n[j] else _normalise(start))
     # lambda as splink estimates it: the pairs the deterministic PRIOR_RULES find, over their assumed recall,
     # over all pairs of reports
-    prior_pairs = con.execute("SELECT count(*) FROM duplicate_gammas WHERE key_mfr_num OR (key_event_drug AND g_age = 1)"
-                              ).fetchall()[0][0]
+    prior_pairs = sqlfiles.run(con, "core_duplicate_prior_pairs").fetchall()[0][0]
     lam = float(np.clip(prior_pairs / PRIOR_RECALL / all_pairs if all_pairs else 0.0, 1e-12, 0.5))
     if rows:
         weight, probability = _score(patterns, m_final, u, lam)
@@ -476,7 +452,7 @@ def _splink_pairs(con: duckdb.DuckDBPyConnection, reports: int, *, seed: int) ->
         model = linker.misc.save_model_to_json(out_path=None)
     finally:
         work.close()
-    con.execute("CREATE OR REPLACE TEMP TABLE duplicate_candidates AS SELECT * FROM faers_duplicates_work.main.scored")
+    sqlfiles.run(con, "core_duplicate_candidates_splink")
     con.execute("DETACH faers_duplicates_work")
     return "duplicate_candidates", _splink_record(model, sessions)
 
@@ -516,7 +492,7 @@ def _write_pairs(con: duckdb.DuckDBPyConnection, candidates: str, method: str, t
 
 def _write_groups(con: duckdb.DuckDBPyConnection) -> None:
     """Connected components of the pairs (union–find); representative = most complete, then latest report."""
-    edges = con.execute("SELECT primaryid_l, primaryid_r FROM duplicate_pairs").fetchall()
+    edges = sqlfiles.run(con, "core_duplicate_pair_edges").fetchall()
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
@@ -543,13 +519,11 @@ def _write_groups(con: duckdb.DuckDBPyConnection) -> None:
 def _write_model(con: duckdb.DuckDBPyConnection, model: dict | None, method: str, threshold: float) -> None:
     sqlfiles.run(con, "core_duplicate_model")
     if model:
-        con.execute("INSERT INTO duplicate_model VALUES ('lambda', 'probability_two_random_records_match', ?, NULL)",
-                    [model["probability_two_random_records_match"]])
-        con.executemany("INSERT INTO duplicate_model VALUES (?, ?, ?, ?)",
-                        [[lv["comparison"], lv["level"], lv["m_probability"], lv["u_probability"]] for lv in model["levels"]])
-    con.execute("DELETE FROM faers_settings WHERE key IN ('duplicates_method', 'duplicates_threshold')")
-    con.execute("INSERT INTO faers_settings VALUES ('duplicates_method', ?), ('duplicates_threshold', ?)",
-                [method, str(threshold)])
+        lam = ["lambda", "probability_two_random_records_match", model["probability_two_random_records_match"], None]
+        con.executemany(sqlfiles.sql("core_duplicate_model_insert"),
+                        [lam, *([lv["comparison"], lv["level"], lv["m_probability"], lv["u_probability"]]
+                                for lv in model["levels"])])
+    load.set_settings(con, {"duplicates_method": method, "duplicates_threshold": str(threshold)})
 
 
 # --- reading the results -----------------------------------------------------------------------------------
@@ -560,25 +534,24 @@ def groups_by_case(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     latest_version+duplicates keeps at the latest cutoff): the columns a per-case study table (spm_cases.csv)
     joins on caseid — caseid, not primaryid, so an older version selected by a cutoff still finds its group.
     Empty before `faers duplicates` has run."""
-    return con.sql(
-        "SELECT caseid, group_id AS duplicate_group_id, group_size AS duplicate_group_size, "
-        "is_representative AS duplicate_representative FROM duplicate_groups ORDER BY caseid").pl()
+    return con.sql(sqlfiles.sql("core_duplicate_groups_by_case")).pl()
 
 
 def last_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The method, threshold and trained parameters of the last `faers duplicates` (None if it never ran):
     what the study manifest records."""
     try:
-        settings = dict(con.execute("SELECT key, value FROM faers_settings WHERE key LIKE 'duplicates_%'").fetchall())
-        if "duplicates_method" not in settings:
+        method = load.setting(con, "duplicates_method")
+        if method is None:
             return None
-        rows = con.execute("SELECT comparison, level, m_probability, u_probability FROM duplicate_model").fetchall()
-        groups, members = con.execute("SELECT count(DISTINCT group_id), count(*) FROM duplicate_groups").fetchall()[0]
+        threshold = load.setting(con, "duplicates_threshold")
+        rows = sqlfiles.run(con, "core_duplicate_model_levels").fetchall()
+        _pairs, groups, members = sqlfiles.run(con, "core_duplicate_group_counts").fetchall()[0]
     except duckdb.CatalogException:
         return None
     lam = next((m for c, _, m, _ in rows if c == "lambda"), None)
     return {
-        "method": settings["duplicates_method"], "threshold": float(settings["duplicates_threshold"]),
+        "method": method, "threshold": float(threshold),
         "blocking_keys": BLOCKING_KEYS, "max_block": MAX_BLOCK, "max_broad_block": MAX_BROAD_BLOCK,
         "probability_two_random_records_match": lam,
         "levels": [{"comparison": c, "level": lv, "m_probability": m, "u_probability": u}

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from faers import __version__, connection, sqlfiles
+from faers import connection, sqlfiles
 from faers.discover import QUARTER_ZIP_RE
 from faers.download import LocalZip, sha256_file
 from faers.errors import FaersError, LoadError
@@ -38,6 +38,7 @@ from faers.extract import (
 )
 from faers.paths import Settings, data_dir
 from faers.quarters import Quarter
+from faers.version import __version__
 
 DEDUP_RULES = {
     # name -> SQL files run in order, building table `case_selected(primaryid, quarter, caseid)`
@@ -49,6 +50,8 @@ DEDUP_RULES = {
 DEFAULT_DEDUP_RULE = "latest_version"
 DUPLICATE_TABLES = ("duplicate_pairs", "duplicate_groups", "duplicate_model")
 USER_VIEWS = ("cases", "drugs", "reactions", "outcomes", "indications", "therapies", "report_sources")
+# Bookkeeping tables holding rows per quarter: a reloaded quarter's rows are replaced.
+QUARTER_BOOKKEEPING = ("load_files", "load_rejects", "deleted_cases", "loaded_quarters")
 BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")
 
 
@@ -79,28 +82,29 @@ class QuarterResult:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the all-versions tables (from the column maps), bookkeeping tables, macros and reference data."""
     for table in TABLES:
+        # Built from the column maps, the one definition of the unified columns (data, not SQL text); the staging
+        # files sql/stg_<table>.sql select them in this order (tests/unit/test_sql_files.py checks it).
         cols = ", ".join(f"{name} {sqltype}" for name, sqltype in canonical_columns(table))
-        # Identifiers come from the project's own column maps, never from input files.
         con.execute(f"CREATE TABLE IF NOT EXISTS {table}_all (quarter VARCHAR NOT NULL, era VARCHAR NOT NULL, {cols})")
     for name in BOOKKEEPING:
         sqlfiles.run(con, name)
     sqlfiles.run(con, "core_macros")
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ref_countries'").fetchone()[0]:
-        con.execute(
-            "CREATE TABLE ref_countries AS SELECT upper(name) AS name, iso2 FROM read_csv(?, header=true, all_varchar=true)",
-            [str(data_dir() / "countries.csv")],
-        )
+    sqlfiles.run(con, "vocab_ref_countries", {"path": str(data_dir() / "countries.csv")})
     # Before any quarter is loaded, so `faers status` works on a database whose first refresh died before dedup.
     _ensure_case_selected(con)
     # Empty until `faers duplicates` runs, so the rule latest_version+duplicates works (as latest_version) before.
     for name in DUPLICATE_TABLES:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]:
+        if not has_objects(con, [name]):
             sqlfiles.run(con, f"core_{name}")
 
 
+def has_objects(con: duckdb.DuckDBPyConnection, names: list[str]) -> bool:
+    """Whether every name exists as a table or view."""
+    return sqlfiles.run(con, "meta_objects_present", {"names": list(names)}).fetchall()[0][0] == len(set(names))
+
+
 def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_selected'").fetchone()[0]:
-        con.execute("CREATE TABLE case_selected (primaryid BIGINT, quarter VARCHAR, caseid BIGINT)")
+    sqlfiles.run(con, "core_case_selected")
 
 
 def _materialise_selection(con: duckdb.DuckDBPyConnection) -> None:
@@ -121,24 +125,40 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 def loaded_quarters(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """quarter -> sha256 of the zip it was loaded from."""
-    return dict(con.execute("SELECT quarter, sha256 FROM loaded_quarters").fetchall())
+    return dict(sqlfiles.run(con, "meta_quarter_hashes").fetchall())
 
 
 # --- loading one quarter -------------------------------------------------------------------------------
 
 
-def _select_list(table: str, mapping: dict[str, str | None], header: list[str], field: Callable[[int], str]) -> str:
-    """SELECT expressions turning the file's fields (field(i) is the SQL for field i, 1-based) into the unified columns."""
-    exprs = []
-    for name, sqltype in canonical_columns(table):
+def _fields(table: str, mapping: dict[str, str | None], header: list[str], field: Callable[[int], str], source: str) -> str:
+    """The generic era step: SELECT a file's fields under their canonical names — field(i) is the SQL for field i,
+    1-based — and NULL::VARCHAR for a column the file's era lacks, FROM source. The staging file sql/stg_<table>.sql
+    reads this relation as `fields` (docs/sql.md). SQL text comes from the project's column maps (the names) and
+    field positions only: a header name picks a position, it never becomes SQL."""
+    cols = []
+    for name, _ in canonical_columns(table):
         raw = mapping.get(name)
-        if raw is None:
-            exprs.append(f"CAST(NULL AS {sqltype}) AS {name}")
-        elif sqltype == "VARCHAR":
-            exprs.append(f"nullif({field(header.index(raw) + 1)}, '') AS {name}")
-        else:
-            exprs.append(f"TRY_CAST(nullif(trim({field(header.index(raw) + 1)}), '') AS {sqltype}) AS {name}")
-    return ", ".join(exprs)
+        cols.append(f"NULL::VARCHAR AS {name}" if raw is None else f"{field(header.index(raw) + 1)} AS {name}")
+    return f"SELECT {', '.join(cols)} FROM {source}"
+
+
+def _over_fields(name: str, fields: str) -> str:
+    """The SQL file `name`, which reads the relation `fields`, over the given fields query."""
+    return f"WITH fields AS ({fields})\n{sqlfiles.sql(name)}"
+
+
+def staging_select(table: str, fields: str) -> str:
+    """sql/stg_<table>.sql over the relation `fields` (see _fields): a file's rows, typed, in the column order of
+    <table>_all, with the named parameters $quarter and $era (and those of `fields`)."""
+    return _over_fields(f"stg_{table}", fields)
+
+
+def staging_scan(table: str, mapping: dict[str, str | None], prepared: PreparedFile) -> str:
+    """staging_select over DuckDB's '$' field scan of a prepared file ($path), its well-formed lines only: the
+    loader's single pass over a file (bench/ measures the same query)."""
+    source = f"{_field_scan(prepared.n_fields)} WHERE {_well_formed_columns(table, mapping, prepared)}"
+    return staging_select(table, _fields(table, mapping, prepared.header, _csv_field, source))
 
 
 def _split_field(i: int) -> str:
@@ -192,20 +212,16 @@ def _well_formed_columns(table: str, mapping: dict[str, str | None], prepared: P
     return " AND ".join(checks)
 
 
-# '\x01' never occurs (control bytes were stripped): each line is read whole.
-_LINE_SCAN = ("read_csv(?, delim='\x01', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
-              "columns={'text': 'VARCHAR'}, max_line_size=100000000)")
-
-
 def _field_scan(n_fields: int) -> str:
-    """Every line split on '$' by DuckDB's CSV reader into n VARCHAR columns plus a sentinel column.
+    """Every line of the prepared file $path split on '$' by DuckDB's CSV reader into n VARCHAR columns plus a
+    sentinel column. Built here, not in a file, because the column list is the file's field count.
 
     DuckDB silently drops empty fields beyond the declared columns, so the sentinel (and NULL padding of short
     lines, with a NULL marker that never occurs in the cleaned file) is what tells a line of n fields from one
     of n+1 with an empty last field. Lines with more fields (or a blank line) are skipped, not loaded: the line
     pass finds them for the repair step."""
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n_fields + 2))
-    return ("read_csv(?, delim='$', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
+    return ("read_csv($path, delim='$', quote='', escape='', header=false, new_line='\\n', auto_detect=false, "
             f"columns={{{columns}}}, null_padding=true, nullstr='\x02', ignore_errors=true)")
 
 
@@ -221,47 +237,43 @@ def _is_complete_last_line(con: duckdb.DuckDBPyConnection, prepared: PreparedFil
     last_value = text.rsplit("$", 1)[-1]
     if prepared.n_fields != len(prepared.header) or last_value == "":
         return True
-    column = f"c{prepared.n_fields}"
-    whole, longer = con.execute(
-        f"SELECT coalesce(bool_or({column} = ?), false), coalesce(bool_or(starts_with({column}, ?) AND {column} <> ?), false) "
-        f"FROM {_field_scan(prepared.n_fields)}",
-        [last_value, last_value, last_value, str(prepared.path)],
-    ).fetchall()[0]
+    fields = f"SELECT c{prepared.n_fields} AS value FROM {_field_scan(prepared.n_fields)}"
+    whole, longer = con.execute(_over_fields("stg_last_value_seen", fields),
+                                {"value": last_value, "path": str(prepared.path)}).fetchall()[0]
     return whole or not longer
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, quarter: Quarter, member: str, rejects) -> None:
+    """load_rejects rows for (line or None, reason, raw text) of one file."""
+    if rejects:
+        con.executemany(sqlfiles.sql("meta_load_rejects_insert"),
+                        [[str(quarter), member, line, reason, text] for line, reason, text in rejects])
 
 
 def _load_file(
     con: duckdb.DuckDBPyConnection, quarter: Quarter, prepared: PreparedFile, mapping: dict[str, str | None]
 ) -> FileResult:
     """Bulk-load one prepared file: (1) DuckDB's CSV reader splits the lines into n fields and inserts the
-    well-formed ones (right field count, numeric ids, empty trailing field); (2) only when fewer rows went in
-    than the file has lines, a line pass finds the other lines with their line numbers for the repair step.
-    Most files have no odd line and are read once. Nothing from the file becomes SQL text."""
+    well-formed ones (right field count, numeric ids, empty trailing field) through sql/stg_<table>.sql; (2) only
+    when fewer rows went in than the file has lines, a line pass finds the other lines with their line numbers
+    for the repair step. Most files have no odd line and are read once. Nothing from the file becomes SQL text."""
     table = prepared.table
     pattern = _line_pattern(table, mapping, prepared)
-    inserted = con.execute(
-        f"INSERT INTO {table}_all SELECT ?, ?, {_select_list(table, mapping, prepared.header, _csv_field)} "
-        f"FROM {_field_scan(prepared.n_fields)} WHERE {_well_formed_columns(table, mapping, prepared)}",
-        [str(quarter), quarter.era, str(prepared.path)],
-    ).fetchone()[0]
+    file = {"quarter": str(quarter), "era": quarter.era, "path": str(prepared.path)}
+    # The table name is one of TABLES (an INSERT cannot take its target as a parameter).
+    inserted = con.execute(f"INSERT INTO {table}_all {staging_scan(table, mapping, prepared)}", file).fetchone()[0]
     complete_lines = prepared.data_lines - (1 if prepared.unterminated is not None else 0)
     wrong: list[tuple[int, str]] = []
     if inserted != complete_lines:
-        # Row order is the file's (insertion order is preserved), so row_number() + 1 is the file line number.
-        wrong = con.execute(
-            f"SELECT line, coalesce(text, '') FROM (SELECT row_number() OVER () + 1 AS line, text FROM {_LINE_SCAN}) "
-            "WHERE text IS NULL OR NOT regexp_full_match(text, ?)",
-            [str(prepared.path), pattern],
-        ).fetchall()
+        wrong = sqlfiles.run(con, "stg_malformed_lines", {"path": str(prepared.path), "pattern": pattern}).fetchall()
         if inserted + len(wrong) != complete_lines:
             # The CSV reader and the line pattern disagree about some line: reload the file the slow way,
             # whole lines split on '$', so the pattern alone decides (never lose or double a line).
             con.execute(f"DELETE FROM {table}_all WHERE quarter = ?", [str(quarter)])
-            inserted = con.execute(
-                f"INSERT INTO {table}_all SELECT ?, ?, {_select_list(table, mapping, prepared.header, _split_field)} "
-                f"FROM (SELECT string_split(text, '$') AS f FROM {_LINE_SCAN} WHERE regexp_full_match(text, ?))",
-                [str(quarter), quarter.era, str(prepared.path), pattern],
-            ).fetchone()[0]
+            source = "(SELECT string_split(text, '$') AS f FROM stg_lines($path) WHERE regexp_full_match(text, $pattern))"
+            relation = _fields(table, mapping, prepared.header, _split_field, source)
+            inserted = con.execute(f"INSERT INTO {table}_all {staging_select(table, relation)}",
+                                   {**file, "pattern": pattern}).fetchone()[0]
     rejected = dict(wrong)
     last_line_complete = False
     if prepared.unterminated is not None:
@@ -278,17 +290,12 @@ def _load_file(
             repair.lines_repaired -= 1
             repair.rejects.append((None, "repaired record has a missing or non-numeric id field", "$".join(fields)))
     if repaired_ok:
-        select = _select_list(table, mapping, prepared.header, _split_field)
         con.register("repaired_rows", pl.DataFrame({"f": repaired_ok}, schema={"f": pl.List(pl.String)}))
-        inserted += con.execute(
-            f"INSERT INTO {table}_all SELECT ?, ?, {select} FROM repaired_rows", [str(quarter), quarter.era]
-        ).fetchone()[0]
+        relation = _fields(table, mapping, prepared.header, _split_field, "repaired_rows")
+        inserted += con.execute(f"INSERT INTO {table}_all {staging_select(table, relation)}",
+                                {"quarter": str(quarter), "era": quarter.era}).fetchone()[0]
         con.unregister("repaired_rows")
-    if repair.rejects:
-        con.executemany(
-            "INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)",
-            [[str(quarter), prepared.member, line, reason, text] for line, reason, text in repair.rejects],
-        )
+    _insert_rejects(con, quarter, prepared.member, repair.rejects)
     # Lines decoded as latin-1 or stripped of control characters loaded fine but were changed.
     cleaned = len(prepared.cleaned_lines - set(rejected))
     lines_repaired = repair.lines_repaired + cleaned
@@ -319,22 +326,12 @@ def _copied_members(zf: zipfile.ZipFile, members: QuarterMembers, work: Path) ->
 def _keep_one_demo_row_per_report(con: duckdb.DuckDBPyConnection, quarter: Quarter, fr: FileResult) -> None:
     """DEMO has one row per report; a second row with the same primaryid in one quarter is reported, not kept,
     so that every view can join on (primaryid, quarter) without a costly DISTINCT."""
-    extra = con.execute(
-        "SELECT primaryid, count(*) - 1 FROM demo_all WHERE quarter = ? GROUP BY primaryid HAVING count(*) > 1",
-        [str(quarter)],
-    ).fetchall()
+    extra = sqlfiles.run(con, "stg_demo_all_duplicate_reports", {"quarter": str(quarter)}).fetchall()
     if not extra:
         return
-    con.execute(
-        "DELETE FROM demo_all WHERE quarter = ? AND rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER "
-        "(PARTITION BY primaryid ORDER BY rowid) AS k FROM demo_all WHERE quarter = ?) WHERE k > 1)",
-        [str(quarter), str(quarter)],
-    )
-    con.executemany(
-        "INSERT INTO load_rejects VALUES (?, ?, NULL, ?, ?)",
-        [[str(quarter), fr.member, f"duplicate DEMO row for report {pid}: the first one is kept", str(pid)]
-         for pid, n in extra for _ in range(n)],
-    )
+    sqlfiles.run(con, "stg_demo_all_duplicate_rows_delete", {"quarter": str(quarter)})
+    _insert_rejects(con, quarter, fr.member, [(None, f"duplicate DEMO row for report {pid}: the first one is kept", str(pid))
+                                              for pid, n in extra for _ in range(n)])
     dropped = sum(n for _, n in extra)
     fr.rows_loaded -= dropped
     fr.rows_rejected += dropped
@@ -351,10 +348,10 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
     try:
         with zipfile.ZipFile(zip_path) as zf:
             members = find_members(zip_path, zf, quarter)
+            sqlfiles.run(con, "stg_macros")
             with connection.transaction(con):
-                for table in TABLES:
-                    con.execute(f"DELETE FROM {table}_all WHERE quarter = ?", [str(quarter)])
-                for name in ("load_files", "load_rejects", "deleted_cases", "loaded_quarters"):
+                # One DELETE per table of the package's own lists (a DELETE cannot take its table as a parameter).
+                for name in (*(f"{table}_all" for table in TABLES), *QUARTER_BOOKKEEPING):
                     con.execute(f"DELETE FROM {name} WHERE quarter = ?", [str(quarter)])
                 for table, prepared in _copied_members(zf, members, work):
                     info = members.tables[table]
@@ -364,26 +361,20 @@ def load_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, zip_path: Pat
                         _keep_one_demo_row_per_report(con, quarter, fr)
                     prepared.path.unlink()
                     result.files.append(fr)
-                    con.execute(
-                        "INSERT INTO load_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [str(quarter), fr.table, fr.member, fr.rows_read, fr.rows_loaded, fr.rows_repaired,
-                         fr.rows_rejected, fr.rows_inserted],
-                    )
+                    sqlfiles.run(con, "meta_load_files_insert", {
+                        "quarter": str(quarter), "table_name": fr.table, "member": fr.member, "rows_read": fr.rows_read,
+                        "rows_loaded": fr.rows_loaded, "rows_repaired": fr.rows_repaired,
+                        "rows_rejected": fr.rows_rejected, "rows_inserted": fr.rows_inserted})
                 for info in members.deleted:
                     ids, rejects = read_deleted(zf, info)
                     if ids:
-                        con.execute(
-                            "INSERT INTO deleted_cases SELECT DISTINCT caseid, ? FROM (SELECT unnest(?::BIGINT[]) AS caseid)",
-                            [str(quarter), ids],
-                        )
+                        sqlfiles.run(con, "meta_deleted_cases_insert", {"quarter": str(quarter), "caseids": ids})
                     result.deleted_caseids += len(set(ids))
-                    for line, reason, text in rejects:
-                        con.execute("INSERT INTO load_rejects VALUES (?, ?, ?, ?, ?)", [str(quarter), info.filename, line, reason, text])
-                con.execute(
-                    "INSERT INTO loaded_quarters VALUES (?, ?, ?, ?, ?, ?)",
-                    [str(quarter), zip_path.name, sha256, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__,
-                     sum(f.rows_inserted for f in result.files)],
-                )
+                    _insert_rejects(con, quarter, info.filename, rejects)
+                sqlfiles.run(con, "meta_loaded_quarters_insert", {
+                    "quarter": str(quarter), "zip_name": zip_path.name, "sha256": sha256,
+                    "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "faers_version": __version__,
+                    "rows_inserted": sum(f.rows_inserted for f in result.files)})
     except zipfile.BadZipFile as exc:
         raise LoadError(f"{quarter}: {zip_path.name} is not a readable zip ({exc}); run `faers download` again") from exc
     except duckdb.Error as exc:
@@ -425,20 +416,32 @@ def local_zip(path: Path) -> LocalZip:
     return LocalZip(Quarter(int(m.group(2)), int(m.group(3))), path, sha256_file(path))
 
 
+def setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A database setting from `faers_settings` (None when unset)."""
+    rows = sqlfiles.run(con, "meta_faers_settings_value", {"key": key}).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_settings(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:
+    """Replace database settings in `faers_settings`."""
+    sqlfiles.run(con, "meta_faers_settings_delete", {"keys": list(values)})
+    for key, value in values.items():
+        sqlfiles.run(con, "meta_faers_settings_insert", {"key": key, "value": value})
+
+
 def mark_dedup_pending(con: duckdb.DuckDBPyConnection) -> None:
     if not dedup_pending(con):
-        con.execute("INSERT INTO faers_settings VALUES ('dedup_pending', 'a quarter was loaded after the last dedup')")
+        set_settings(con, {"dedup_pending": "a quarter was loaded after the last dedup"})
 
 
 def current_dedup_rule(con: duckdb.DuckDBPyConnection) -> str | None:
     """The rule `case_selected` was last built with (None before the first dedup)."""
-    row = con.execute("SELECT value FROM faers_settings WHERE key = 'dedup_rule'").fetchone()
-    return row[0] if row else None
+    return setting(con, "dedup_rule")
 
 
 def dedup_pending(con: duckdb.DuckDBPyConnection) -> bool:
     """True when quarters were (re)loaded after the last dedup: `case_selected` and the views are stale."""
-    return con.execute("SELECT count(*) FROM faers_settings WHERE key = 'dedup_pending'").fetchone()[0] > 0
+    return setting(con, "dedup_pending") is not None
 
 
 # --- the load command ----------------------------------------------------------------------------------
@@ -480,8 +483,7 @@ def load(
             current_rule = current_dedup_rule(con)
             wanted_rule = rule or current_rule or DEFAULT_DEDUP_RULE
             # Every view, not just `cases`: a run killed while creating them leaves some missing.
-            views_exist = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN ?",
-                                      [list(USER_VIEWS)]).fetchone()[0] == len(USER_VIEWS)
+            views_exist = has_objects(con, list(USER_VIEWS))
             # A (re)loaded quarter always left `dedup_pending` set (see mark_dedup_pending above).
             if not views_exist or dedup_pending(con) or current_rule != wanted_rule:
                 say(f"applying deleted cases and dedup rule {wanted_rule}")

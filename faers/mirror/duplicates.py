@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import random
 
-from faers.mirror.reports import Report, ReportSpec, date_in_quarter, fmt_date, primaryid_of
+from faers.mirror.records import Report, ReportSpec, date_in_quarter, fmt_date, primaryid_of
 from faers.quarters import LEGACY, Quarter
 
 PLANTED_KINDS = ("cross_duplicate", "lookalike")

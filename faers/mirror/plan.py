@@ -11,8 +11,9 @@ import random
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
+from faers.mirror import review
 from faers.mirror.duplicates import plant_cross_reports
-from faers.mirror.reports import (
+from faers.mirror.records import (
     CarTCase,
     CarTVersion,
     ReportSpec,
@@ -114,8 +115,6 @@ class Planner:
         self.examples: dict[str, DedupExample] = {}
         self.deleted: dict[int, Quarter] = {}  # every caseid listed in a Deleted file -> first such quarter
         self.car_t_cases, self.car_t_by_quarter = plan_car_t(self.quarters, self.n, self.rng, vocab)
-        from faers.mirror import review
-
         self.review_car_t = review.plant_car_t(self.car_t_cases, vocab)  # name -> index in car_t_cases
         self.planted_by_quarter = review.planted_background(self.quarters)
         self.planted: dict[int, review.PlantedReport] = {}  # caseid -> planting

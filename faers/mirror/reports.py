@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
 
+from faers.mirror import duplicates, review
+from faers.mirror.records import CarTCase, CarTVersion, Report, ReportSpec, date_in_quarter, fmt_date
 from faers.mirror.vocab import Drug, Vocabulary, Weighted
 from faers.quarters import FAERS_B, LEGACY, Quarter
 
@@ -18,59 +19,6 @@ from faers.quarters import FAERS_B, LEGACY, Quarter
 #       rechal, lot_num, exp_dt, nda_num, dose_amt, dose_unit, dose_form, dose_freq)
 # reaction (pt, drug_rec_act) · outcome (outc_cod,) · source (rpsr_cod,)
 # therapy (dsg_drug_seq, start_dt, end_dt, dur, dur_cod) · indication (indi_drug_seq, indi_pt)
-
-
-@dataclass(slots=True)
-class Report:
-    caseid: int
-    caseversion: int  # 0 for legacy AERS reports
-    isr: int | None  # legacy key; None for FAERS
-    quarter: Quarter  # the quarter that first published this version: its content is dated by it
-    demo: dict[str, str]
-    drugs: list[tuple] = field(default_factory=list)
-    reactions: list[tuple] = field(default_factory=list)
-    outcomes: list[tuple] = field(default_factory=list)
-    sources: list[tuple] = field(default_factory=list)
-    therapies: list[tuple] = field(default_factory=list)
-    indications: list[tuple] = field(default_factory=list)
-
-    @property
-    def primaryid(self) -> int:
-        return self.isr if self.isr is not None else primaryid_of(self.caseid, self.caseversion)
-
-
-def primaryid_of(caseid: int, caseversion: int) -> int:
-    """FAERS primaryid is the digits of caseid followed by the digits of caseversion (ASC_NTS)."""
-    return int(f"{caseid}{caseversion}")
-
-
-@dataclass(frozen=True, slots=True)
-class CarTVersion:
-    """What one version of a CAR T case says — the truth is computed from the final one."""
-
-    quarter: Quarter
-    caseversion: int
-    roles: dict[str, str]  # product key -> role_cod of its drug row
-    pts: tuple[str, ...]
-    indication: str
-
-
-@dataclass(slots=True)
-class CarTCase:
-    product: str
-    infusion: dt.date
-    infusion_precision: str  # day | month | none
-    onset_days: int  # event date = infusion + onset_days
-    event_precision: str  # day | month | year | none
-    versions: list[CarTVersion] = field(default_factory=list)
-    caseid: int | None = None  # assigned when the case is first published
-    deleted_in: Quarter | None = None
-    occupation: str | None = None  # planted reporter occupation (faers.mirror.review), else drawn
-    sources: tuple[str, ...] = ()  # planted report sources (RPSR), else drawn
-
-    @property
-    def final(self) -> CarTVersion:
-        return self.versions[-1]
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -91,25 +39,6 @@ def _indication_keeps_truth(indication: str, pts, targets: set[str]) -> bool:
         return False
     same = (given.category, given.subgroup)
     return all((c.category, c.subgroup) != same for c in map(classify, pts) if c.neoplasm)
-
-
-def quarter_start(q: Quarter) -> dt.date:
-    return dt.date(q.year, 3 * q.q - 2, 1)
-
-
-def date_in_quarter(rng: random.Random, q: Quarter) -> dt.date:
-    start = quarter_start(q)
-    return start + dt.timedelta(days=rng.randrange((q.end_date() - start).days + 1))
-
-
-def fmt_date(d: dt.date | None, precision: str = "day") -> str:
-    if d is None or precision == "none":
-        return ""
-    if precision == "month":
-        return f"{d.year:04d}{d.month:02d}"
-    if precision == "year":
-        return f"{d.year:04d}"
-    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
 # Shapes chosen so a full-size quarter lands near FDA's 2025Q4 row ratios (per DEMO row: DRUG 4.7, REAC 3.5,
@@ -196,21 +125,6 @@ def _mfr_num(rng: random.Random, iso2: str, sndr: str, fda_year: int) -> str:
 # ----------------------------------------------------------------------------------------------- builders
 
 
-@dataclass(frozen=True, slots=True)
-class ReportSpec:
-    """Which report to build: identity, kind and the quarters that date it."""
-
-    caseid: int
-    caseversion: int
-    isr: int | None
-    kind: str  # background | car_t | cross_duplicate | lookalike (mirror/duplicates.py) | planted (mirror/review.py)
-    first_quarter: Quarter  # quarter the case was first published (init_fda_dt)
-    published: Quarter  # quarter this version was first published (fda_dt)
-    defects: tuple[str, ...] = ()  # legacy defects the writer must plant on this report
-    source: ReportSpec | None = None  # planted cross-reports (mirror/duplicates.py): the report they copy or imitate
-    plant: tuple[str, ...] = ()  # planted cross-reports: how they differ from their source
-
-
 class ReportBuilder:
     """Builds Report objects for one mirror: vocabulary, seed and the CAR T cases by caseid."""
 
@@ -224,9 +138,7 @@ class ReportBuilder:
 
     def build(self, spec: ReportSpec) -> Report:
         if spec.source is not None:
-            from faers.mirror.duplicates import build_planted
-
-            return build_planted(self, spec)
+            return duplicates.build_planted(self, spec)
         rng = _report_rng(self.seed, spec.caseid, spec.caseversion, spec.isr)
         quarter = spec.published
         era = quarter.era
@@ -252,8 +164,6 @@ class ReportBuilder:
             event, rept_cod = (date_in_quarter(rng, quarter), "day"), "EXP"
         self._demo(rng, report, spec, era, sndr, event, rept_cod)
         if spec.kind == "car_t":
-            from faers.mirror import review
-
             review.apply_car_t_overrides(report, case)
             self.built_car_t[report.primaryid] = review.built_record(report, case)
         if quarter >= MODERN_DUPLICATES_FROM:

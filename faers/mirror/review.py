@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from faers.mirror.reports import CarTCase, Report
+from faers.mirror.records import CarTCase, Report
 from faers.mirror.vocab import Vocabulary
 from faers.quarters import Quarter
 

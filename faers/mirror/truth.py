@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from faers.mirror import review
 from faers.mirror.duplicates import truth as cross_reports_truth
 from faers.mirror.plan import DedupExample, Planner
-from faers.mirror.reports import CarTCase, primaryid_of
+from faers.mirror.records import CarTCase, primaryid_of
 from faers.mirror.vocab import SPM_CATEGORIES, Vocabulary
 
 ROLE_SETTINGS = {"ps": frozenset({"PS"}), "suspect": frozenset({"PS", "SS"}), "any": frozenset({"PS", "SS", "C", "I"})}
@@ -23,8 +24,6 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary,
     """Per role setting: CAR T reports, per product, SPM reports, per product and per category (final versions only).
     With `built` (what the builder wrote per CAR T primaryid): SPMs dated before the CAR T start (pre-existing) are
     not counted, as the study counts by default, and per stratum of the study CAR T and SPM reports are counted."""
-    from faers.mirror import review
-
     built = built or {}
     products = [p.product for p in vocab.products]
     target_of = {p.product: p.target for p in vocab.products}
@@ -80,8 +79,6 @@ def car_t_counts(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary,
 def spm_case_list(cases: list[CarTCase], deleted: set[int], vocab: Vocabulary, built: dict[int, dict]) -> list[dict]:
     """Every surviving CAR T case whose final version has an SPM term, with what its report says, for the
     case-by-case check of spm_cases.csv (roles as written: filter by the setting's roles)."""
-    from faers.mirror import review
-
     target_of = {p.product: p.target for p in vocab.products}
     out = []
     for case in cases:

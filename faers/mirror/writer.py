@@ -10,7 +10,8 @@ from pathlib import Path
 
 from faers.mirror.layout import REPORT_ROWS, TABLES, QuarterLayout, TableLayout, link_name
 from faers.mirror.plan import QuarterPlan
-from faers.mirror.reports import Report, ReportBuilder
+from faers.mirror.records import Report
+from faers.mirror.reports import ReportBuilder
 from faers.quarters import Quarter
 
 _FLUSH_EVERY = 4096  # records buffered per table before a write

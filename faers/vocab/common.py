@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from faers import sqlfiles
 from faers.paths import data_dir
 
 
@@ -19,7 +20,7 @@ def vocab_dir() -> Path:
 
 def relations(con) -> set[str]:
     """Tables and views of the connection's database (lower case)."""
-    rows = con.execute("select table_name from information_schema.tables").fetchall()
+    rows = sqlfiles.run(con, "meta_table_names").fetchall()
     return {name.lower() for (name,) in rows}
 
 

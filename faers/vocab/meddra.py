@@ -14,6 +14,7 @@ import polars as pl
 
 from faers import connection, sqlfiles
 from faers.errors import ConfigError
+from faers.vocab.common import relations
 
 # file name -> (table, columns, required). Codes are integers; everything else text as published.
 FILES: dict[str, tuple[str, tuple[str, ...], bool]] = {
@@ -118,10 +119,7 @@ def load(con, directory) -> dict[str, int]:
 
 
 def is_loaded(con) -> bool:
-    rows = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'meddra_term_pts'"
-    ).fetchone()
-    return rows[0] > 0
+    return "meddra_term_pts" in relations(con)
 
 
 def expand(con, level: str, term: str, scope: str = "narrow") -> list[str]:
@@ -131,15 +129,7 @@ def expand(con, level: str, term: str, scope: str = "narrow") -> list[str]:
         raise ConfigError(f"unknown MedDRA level {level!r}: use one of {', '.join(LEVELS)}")
     if scope not in ("narrow", "broad"):
         raise ConfigError(f"unknown SMQ scope {scope!r}: use narrow or broad")
-    rows = con.execute(
-        """
-        select distinct pt from meddra_term_pts
-        where level = $level and lower(term) = lower($term)
-          and (scope is null or scope = 'narrow' or $scope = 'broad')
-        order by pt
-        """,
-        {"level": level, "term": term, "scope": scope},
-    ).fetchall()
+    rows = sqlfiles.run(con, "vocab_meddra_expand", {"level": level, "term": term, "scope": scope}).fetchall()
     return [pt for (pt,) in rows]
 
 

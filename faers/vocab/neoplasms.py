@@ -565,14 +565,7 @@ def with_meddra(con, classified: pl.DataFrame, all_paths: bool = False) -> tuple
 
     sqlfiles.run(con, "vocab_neoplasm_meddra_terms")
     keys = sorted({t.strip().lower() for t in classified["term"].to_list()})
-    rows = con.execute(
-        """
-        select term_key, min(pt),
-               min(hlgt) filter (where hlgt is not null and (primary_path or $all_paths)) as hlgt
-        from vocab_neoplasm_meddra_terms
-        where term_key in (select unnest(cast($keys as varchar[])))
-        group by term_key
-        """, {"keys": keys, "all_paths": all_paths}).fetchall()
+    rows = sqlfiles.run(con, "vocab_neoplasm_meddra_lookup", {"keys": keys, "all_paths": all_paths}).fetchall()
     meddra = {key: (pt, hlgt) for key, pt, hlgt in rows}
     out_rows = []
     for row in classified.iter_rows(named=True):

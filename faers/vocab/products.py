@@ -8,6 +8,7 @@ from functools import cache
 
 import polars as pl
 
+from faers import sqlfiles
 from faers.vocab.common import query_frame
 from faers.vocab.normalise import compact_key, word_key
 
@@ -87,20 +88,7 @@ def unmatched(con, like: str) -> pl.DataFrame:
     For reviewing the variant list: `faers vocab unmatched --like cabtagene` shows what an analyst may add.
     Columns: field ('drugname' | 'prod_ai'), text, drug_rows, reports.
     """
-    rows = con.execute(
-        """
-        with spellings as (
-            select 'drugname' as field, drugname as text, primaryid from drugs where drugname ilike '%' || $like || '%'
-            union all
-            select 'prod_ai' as field, prod_ai as text, primaryid from drugs where prod_ai ilike '%' || $like || '%'
-        )
-        select field, text, count(*) as drug_rows, count(distinct primaryid) as reports
-        from spellings
-        group by field, text
-        order by drug_rows desc, field, text
-        """,
-        {"like": like},
-    ).fetchall()
+    rows = sqlfiles.run(con, "vocab_drug_spellings", {"like": like}).fetchall()
     kept = [r for r in rows if not _text_matches(r[1])]
     return pl.DataFrame(
         kept, schema={"field": pl.Utf8, "text": pl.Utf8, "drug_rows": pl.Int64, "reports": pl.Int64}, orient="row"
@@ -109,22 +97,4 @@ def unmatched(con, like: str) -> pl.DataFrame:
 
 def product_table(con) -> pl.DataFrame:
     """Products with their variants and the number of drug rows / reports matched in the loaded data."""
-    return query_frame(
-        con,
-        """
-        with counts as (
-            select product, count(*) as drug_rows, count(distinct primaryid) as reports
-            from drug_products group by product
-        ),
-        variant_lists as (
-            select product, string_agg(variant, '; ' order by kind, variant) as variants
-            from vocab_product_variants group by product
-        )
-        select p.product, p.brand, p.generic, p.target, p.first_approval,
-               coalesce(c.drug_rows, 0) as drug_rows, coalesce(c.reports, 0) as reports, v.variants
-        from vocab_products p
-        left join counts c using (product)
-        left join variant_lists v using (product)
-        order by p.first_approval, p.product
-        """,
-    )
+    return query_frame(con, sqlfiles.sql("vocab_product_matches"))

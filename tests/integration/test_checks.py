@@ -3,8 +3,11 @@ one fires, with the failing rows, on a copy of it broken on purpose in the way t
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 
+import polars as pl
 import pytest
 
 from faers import Database, checks, mirror, paths, pipeline
@@ -119,3 +122,35 @@ def test_check_on_a_database_that_is_not_loaded(tmp_path, capsys):
         db.execute("CREATE TABLE x (i INT)")
     assert main(["--db", str(empty), "check"]) == 1
     assert "not a loaded faers database" in capsys.readouterr().err
+
+
+def test_check_format_json_on_a_clean_database_is_one_parsable_document(clean, capsys):
+    settings, _ = clean
+    assert main(["--db", str(settings.db_path), "check", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)  # nothing but the document on stdout
+    assert sorted(r["check"] for r in rows) == sorted(CHECKS)
+    assert {(r["status"], r["failing_rows"], r["row"]) for r in rows} == {("passed", 0, None)}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_check_format_for_scripts_lists_every_failing_row_and_exits_1(fmt, clean, tmp_path, capsys):
+    broken = _broken(clean, tmp_path, *BREAKAGES["deleted_cases_present"])
+    code = main(["--db", str(broken), "check", "--format", fmt])
+    out = capsys.readouterr()
+    assert code == 1 and "FAILED: deleted_cases_present" in " ".join(out.err.split())
+    frame = pl.read_csv(io.StringIO(out.out)) if fmt == "csv" else pl.DataFrame(json.loads(out.out))
+    failing = frame.filter(pl.col("check") == "deleted_cases_present")
+    assert failing["status"].unique().to_list() == ["failed"]
+    assert failing.height == failing["failing_rows"][0] == _failing(broken)["deleted_cases_present"] >= 2
+    assert all("caseid" in json.loads(row) for row in failing["row"])  # the failing row itself, as JSON
+    assert frame.filter(pl.col("check") != "deleted_cases_present")["status"].unique().to_list() == ["passed"]
+
+
+def test_check_format_markdown_renders_the_failing_rows_and_max_rows_limits_them(clean, tmp_path, capsys):
+    broken = _broken(clean, tmp_path, *BREAKAGES["deleted_cases_present"])
+    assert main(["--db", str(broken), "check", "--format", "markdown", "--max-rows", "1"]) == 1
+    out = capsys.readouterr().out
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert table[0].startswith("| ") and "caseid" in table[0] and table[1].startswith("|---")
+    assert len(table) == 3  # header, rule, one row: --max-rows 1
+    assert "more rows: --max-rows" in out

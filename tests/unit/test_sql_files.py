@@ -13,9 +13,11 @@ import ast
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from faers import load
+from faers.extract import TABLES, canonical_columns
 from faers.paths import PACKAGE_DIR, sql_dir
 
 LAYERS = ("stg", "meta", "core", "vocab", "study", "out")
@@ -106,3 +108,24 @@ def test_not_yet_named_lists_only_files_that_exist_and_need_it():
         assert path.is_file(), f"NOT_YET_NAMED lists sql/{stem}.sql, which does not exist"
         created = CREATES.findall(_strip_comments(path.read_text()))
         assert not (len(created) == 1 and _named_as(stem, created[0])), f"sql/{stem}.sql is named right now"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_staging_file_selects_the_column_map_in_order(table):
+    """sql/stg_<table>.sql gives exactly <table>_all's columns — quarter, era, then the column map's canonical
+    columns with their types, in order — since the loader inserts it positionally."""
+    fields = load._fields(table, {}, [], load._csv_field, "(SELECT 1)")  # every column NULL::VARCHAR
+    con = duckdb.connect()
+    described = con.execute(f"DESCRIBE {load.staging_select(table, fields)}", {"quarter": "2023Q4", "era": "faers_b"})
+    got = [(name, sqltype) for name, sqltype, *_ in described.fetchall()]
+    assert got == [("quarter", "VARCHAR"), ("era", "VARCHAR"), *canonical_columns(table)]
+
+
+def test_staging_file_casts_and_blanks_like_the_loader_promises():
+    """Empty -> NULL, ids trimmed and cast, a non-numeric id -> NULL; the era mapping picks fields by position."""
+    header = ["primaryid", "caseid", "pt", "drug_rec_act"]
+    mapping = {"primaryid": "primaryid", "caseid": "caseid", "pt": "pt", "drug_rec_act": None}
+    rows = "(VALUES (' 101 ', 'x1', 'Pyrexia', 'ignored'), ('102', '7', '', ''))"
+    fields = load._fields("reac", mapping, header, lambda i: f"col{i}", f"{rows} AS v(col1, col2, col3, col4)")
+    got = duckdb.connect().execute(load.staging_select("reac", fields), {"quarter": "2023Q4", "era": "faers_b"}).fetchall()
+    assert got == [("2023Q4", "faers_b", 101, None, "Pyrexia", None), ("2023Q4", "faers_b", 102, 7, None, None)]

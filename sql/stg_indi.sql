@@ -1,0 +1,13 @@
+-- stg_indi: the rows of one INDI (indications) file, typed, in the column order of indi_all.
+-- Reads `fields`: the file's fields under their canonical names, one VARCHAR each, NULL where the file's era has
+-- no such column (faers/data/column_maps/indi.csv). The loader builds `fields` from the file's header — the only
+-- part that depends on the era — and runs this file over it (load.staging_select, docs/sql.md).
+-- Staging only renames and casts: empty -> NULL; numbers trimmed, a non-numeric one -> NULL.
+SELECT
+    $quarter AS quarter,
+    $era AS era,
+    TRY_CAST(nullif(trim(primaryid), '') AS BIGINT) AS primaryid,
+    TRY_CAST(nullif(trim(caseid), '') AS BIGINT) AS caseid,
+    TRY_CAST(nullif(trim(indi_drug_seq), '') AS BIGINT) AS indi_drug_seq,
+    nullif(indi_pt, '') AS indi_pt
+FROM fields
