@@ -8,6 +8,7 @@ than these functions outside the stages.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,45 @@ import duckdb
 
 from faers import locks
 from faers.errors import DatabaseBusy, FaersError
+
+# DuckDB's own memory bound and where it spills past it (docs/schema.md, "Memory and temporary files").
+# DuckDB's default limit is 80 % of RAM: on a 24 GB machine a database-wide aggregation (the ingredient x PT
+# report counts of `faers signals --all` at 328 M rows) then grew to 6 GB and more. With a limit DuckDB spills
+# hash tables and sorts to `temp_directory` instead; the Python side (polars frames, the EBGM fit) comes on top.
+ENV_MEMORY_LIMIT = "FAERS_MEMORY_LIMIT"
+ENV_TEMP_DIR = "FAERS_TEMP_DIR"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_settings(db_path: Path | None, environ: dict[str, str] | None = None) -> tuple[str, Path | None]:
+    """(memory_limit, temp_directory) for a connection: FAERS_MEMORY_LIMIT (a DuckDB size such as '2GB', default
+    2GB) and FAERS_TEMP_DIR (default: `<database>.tmp` beside the file, DuckDB's own default for a file; None for a
+    private in-memory database, which then keeps DuckDB's default). Each process spills into its own
+    subdirectory (pid), so a study reading the file while a refresh writes it never shares a spill file."""
+    env = os.environ if environ is None else environ
+    limit = env.get(ENV_MEMORY_LIMIT) or DEFAULT_MEMORY_LIMIT
+    base = env.get(ENV_TEMP_DIR)
+    if base:
+        root: Path | None = Path(base).expanduser()
+    elif db_path is not None:
+        root = db_path.with_name(db_path.name + ".tmp")
+    else:
+        root = None
+    return limit, (root / f"pid-{os.getpid()}" if root is not None else None)
+
+
+def _set_memory(con: duckdb.DuckDBPyConnection, db_path: Path | None) -> None:
+    limit, temp = memory_settings(db_path)
+    try:
+        con.execute("SET memory_limit = ?", [limit])
+    except duckdb.Error as exc:
+        raise FaersError(f"{ENV_MEMORY_LIMIT}={limit!r} is not a DuckDB memory size ({exc}); use e.g. 2GB or 800MB") from exc
+    if temp is not None:
+        try:  # DuckDB creates the process's own folder when it first spills, not its parents
+            temp.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # e.g. a read-only folder: DuckDB's default place then
+            return
+        con.execute("SET temp_directory = ?", [str(temp)])
 
 
 def _busy(path: Path) -> DatabaseBusy:
@@ -38,6 +78,11 @@ def _connect(target: str, path: Path | None, read_only: bool) -> duckdb.DuckDBPy
     # A table missing from a half-built database must be an error, not a same-named Python object found by
     # DuckDB's replacement scans (frames are registered explicitly with con.register where needed).
     con.execute("SET python_enable_replacements = false")
+    try:
+        _set_memory(con, path)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -63,6 +108,11 @@ def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> 
         if _is_lock_error(exc):
             raise _busy(path) from exc
         raise
+    # the study's scratch catalog spills beside the file it reads, as a file connection does
+    _set_memory(con, path)
+    # Its temp tables may shadow case_selected: the user views then compute over the selection they see rather
+    # than read the rows materialised at dedup for the database's own (sql/out_cases.sql).
+    con.execute("SET VARIABLE faers_live_views = true")
 
 
 def lock_path_of(db_path: Path) -> Path:

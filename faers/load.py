@@ -107,9 +107,18 @@ def _ensure_case_selected(con: duckdb.DuckDBPyConnection) -> None:
     sqlfiles.run(con, "core_case_selected")
 
 
+def _materialise_selection(con: duckdb.DuckDBPyConnection) -> None:
+    """The selection's derived rows that the user views read as plain columns: case_facts (= `cases`)."""
+    sqlfiles.run(con, "core_case_facts_live")
+    sqlfiles.run(con, "core_case_facts")
+
+
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the user-facing views, one SQL file each: sql/out_<view>.sql."""
+    """(Re)create the user-facing views, one SQL file each: sql/out_<view>.sql (and what they read: case_facts,
+    materialised here only when a database built before it has none; dedup rebuilds it)."""
     _ensure_case_selected(con)
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_facts'").fetchone()[0]:
+        _materialise_selection(con)
     for view in USER_VIEWS:
         sqlfiles.run(con, f"out_{view}")
 
@@ -389,6 +398,10 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     with connection.transaction(con):
         for step in DEDUP_RULES[rule]:
             sqlfiles.run(con, step)
+        _materialise_selection(con)  # in the same transaction: the selection and its rows change together
+        # the ingredient x PT counts stored for the old selection (signals.store_database_pair_counts) go with it
+        con.execute("DROP TABLE IF EXISTS pair_counts")
+        con.execute("DELETE FROM faers_settings WHERE key = 'pair_counts'")
         con.execute("DELETE FROM faers_settings WHERE key IN ('dedup_rule', 'dedup_pending')")
         con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
     return con.execute("SELECT count(*) FROM case_selected").fetchone()[0]

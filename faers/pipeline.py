@@ -78,6 +78,12 @@ def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=
     results = load.load(settings, local, start=start, end=end, rule=rule, progress=say)
     with Database(settings).writer() as db:
         db.install_vocabularies()
+        # the database-wide ingredient x PT counts `signals --all` and the report's EBGM prior read (once per
+        # new selection: nothing to do when they are current)
+        from faers import signals
+
+        if signals.store_database_pair_counts(db.con) is not None:
+            db.con.execute("CHECKPOINT")
     return results
 
 

@@ -7,9 +7,10 @@ Norén 2013 shrinkage IC, DuMouchel 1999 MGPS EBGM with a fitted prior).
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 
-from faers import stats, study
+from faers import connection, sqlfiles, stats, study
 
 MIN_REPORTS = stats.SIGNAL_MIN_REPORTS  # the signal rule's floor (stats.signal_ror)
 
@@ -30,11 +31,90 @@ def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
     return values
 
 
+# --- the database-wide ingredient x PT report counts, stored once per refresh for the default setting -------
+
+#: The roles setting whose pair counts a refresh stores (table pair_counts): the default of report and signals.
+STORED_ROLES = "suspect"
+#: What the stored counts are computed from: a change to any of these SQL files, or a study whose vocabulary
+#: defines drug_ingredients otherwise, makes them stale (computed on demand instead).
+PAIR_COUNT_SQL = ("study_pair_counts", "study_report_strata", "core_case_facts_live", "out_drugs", "out_reactions",
+                  "vocab_drug_ingredients", "vocab_macros")
+PAIR_COUNTS_KEY = "pair_counts"  # faers_settings key: the fingerprint the stored table was computed with
+
+
+def _pair_fingerprint(con) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in PAIR_COUNT_SQL:
+        h.update(sqlfiles.sql(name).encode())
+    rows = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'drug_ingredients' "
+                       "AND database_name = current_database()").fetchall()
+    h.update((rows[0][0] if rows else "").encode())
+    return h.hexdigest()
+
+
+def _stored_fingerprint(con) -> str | None:
+    try:
+        rows = con.execute("SELECT max(value) FROM faers_settings WHERE key = ?", [PAIR_COUNTS_KEY]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0]
+
+
+def store_database_pair_counts(con, force: bool = False) -> int | None:
+    """Compute the ingredient x PT report counts of the database's own selection (dedup rule as built, every
+    quarter, roles STORED_ROLES, E stratified) once into table pair_counts, so `faers signals --all` and the
+    report's EBGM prior read them instead of aggregating every drug line x reaction line per command. `con` is
+    a writable connection with the vocabularies installed (a refresh does this after installing them). Does
+    nothing (None) when the stored table is current; returns the number of pairs stored. load.dedup drops the
+    table with the selection it was computed over."""
+    fingerprint = _pair_fingerprint(con)
+    if not force and _stored_fingerprint(con) == fingerprint and _has_table(con, "pair_counts"):
+        return None
+    sqlfiles.run(con, "study_report_strata").fetchall()
+    frame = con.sql(sqlfiles.sql("study_pair_counts"),
+                    params={"roles": study.ROLE_SETTINGS[STORED_ROLES], "stratified": True}).pl()
+    con.register("pair_counts_frame", frame)
+    try:
+        with connection.transaction(con):
+            sqlfiles.run(con, "core_pair_counts")
+            con.execute("DELETE FROM faers_settings WHERE key = ?", [PAIR_COUNTS_KEY])
+            con.execute("INSERT INTO faers_settings VALUES (?, ?)", [PAIR_COUNTS_KEY, fingerprint])
+    finally:
+        con.unregister("pair_counts_frame")
+    return frame.height
+
+
+def _has_table(con, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0] > 0
+
+
+def _stored_counts_apply(st, roles: str) -> bool:
+    """The stored pair_counts hold this study's counts: roles STORED_ROLES over the database's own selection (its
+    dedup rule, every loaded quarter), computed with the SQL and drug_ingredients the study has."""
+    if roles != STORED_ROLES or st.rule not in ("", st.db_rule) or st.through not in ("", st.loaded[-1]):
+        return False
+    stored = _stored_fingerprint(st.con)
+    return stored is not None and stored == _pair_fingerprint(st.con) and _has_table(st.con, "pair_counts")
+
+
+def _pair_counts(st, roles: str, stratified: bool) -> pl.DataFrame:
+    """ingredient, pt, a, b, c, d, expected_stratified: the stored table when it applies, else computed now."""
+    if _stored_counts_apply(st, roles):
+        counts = st.query("study_pair_counts_stored")
+        return counts if stratified else counts.with_columns(pl.lit(None, pl.Float64).alias("expected_stratified"))
+    if not st.rule:
+        study.select(st)
+    return st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": stratified})
+
+
 def database_pair_counts(st, roles: str, stratified: bool = False) -> pl.DataFrame:
     """Every ingredient x PT pair with a >= 1 in the current selection: ingredient, pt, a, b, c, d and E: the
     crude (a+b)(a+c)/N, or with `stratified` E summed over age band x sex x FDA year strata (one DuckDB
-    aggregation, sql/study_pair_counts.sql)."""
-    counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": stratified})
+    aggregation, sql/study_pair_counts.sql; read from table pair_counts where a refresh stored them for this
+    selection and roles: `store_database_pair_counts`)."""
+    counts = _pair_counts(st, roles, stratified)
     if stratified:
         return counts.rename({"expected_stratified": "expected"})
     return counts.drop("expected_stratified").with_columns(
@@ -202,9 +282,8 @@ def all_pairs(settings, out_file, *, roles: str = "suspect", prior=None, install
     """Every ingredient x PT pair (a >= 1) with ROR, PRR, chi2, IC and EBGM, E stratified by age band x sex x
     year, written to Parquet; returns the number of pairs."""
     st = study.open_study(settings, install_vocab=install_vocab)
-    try:
-        study.select(st)
-        counts = st.query("study_pair_counts", {"roles": study.ROLE_SETTINGS[roles], "stratified": True})
+    try:  # the stored counts need no selection built; computing them does (_pair_counts builds it then)
+        counts = _pair_counts(st, roles, stratified=True)
     finally:
         st.close()
     # E stratified by age band x sex x year feeds IC and EBGM; ROR/PRR use the crude table

@@ -69,6 +69,9 @@ BREAKAGES = {
         "WHERE primaryid = (SELECT min(primaryid) FROM case_selected)",
         "INSERT INTO case_selected SELECT primaryid + 900000000, quarter, caseid FROM case_selected "
         "WHERE primaryid = (SELECT min(primaryid) FROM case_selected)",
+        # and in the rows `cases` reads, materialised at dedup
+        "INSERT INTO case_facts SELECT * REPLACE (primaryid + 900000000 AS primaryid) FROM case_facts "
+        "WHERE primaryid = (SELECT min(primaryid) FROM case_selected)",
     ],
     "child_rows_without_report": [
         "INSERT INTO drug_all (quarter, era, primaryid, caseid, drug_seq, drugname) "
