@@ -117,7 +117,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the user-facing views, one SQL file each: sql/out_<view>.sql (and what they read: case_facts,
     materialised here only when a database built before it has none; dedup rebuilds it)."""
     _ensure_case_selected(con)
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'case_facts'").fetchone()[0]:
+    if not has_objects(con, ["case_facts"]):
         _materialise_selection(con)
     for view in USER_VIEWS:
         sqlfiles.run(con, f"out_{view}")
@@ -401,10 +401,9 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
         _materialise_selection(con)  # in the same transaction: the selection and its rows change together
         # the ingredient x PT counts stored for the old selection (signals.store_database_pair_counts) go with it
         con.execute("DROP TABLE IF EXISTS pair_counts")
-        con.execute("DELETE FROM faers_settings WHERE key = 'pair_counts'")
-        con.execute("DELETE FROM faers_settings WHERE key IN ('dedup_rule', 'dedup_pending')")
-        con.execute("INSERT INTO faers_settings VALUES ('dedup_rule', ?)", [rule])
-    return con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
+        sqlfiles.run(con, "meta_faers_settings_delete", {"keys": ["pair_counts", "dedup_pending"]})
+        set_settings(con, {"dedup_rule": rule})
+    return sqlfiles.run(con, "core_case_selected_count").fetchone()[0]
 
 
 def local_zip(path: Path) -> LocalZip:

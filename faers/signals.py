@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from faers import connection, sqlfiles, stats, study
+from faers import connection, load, sqlfiles, stats, study
 
 MIN_REPORTS = stats.SIGNAL_MIN_REPORTS  # the signal rule's floor (stats.signal_ror)
 
@@ -48,18 +48,16 @@ def _pair_fingerprint(con) -> str:
     h = hashlib.sha256()
     for name in PAIR_COUNT_SQL:
         h.update(sqlfiles.sql(name).encode())
-    rows = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'drug_ingredients' "
-                       "AND database_name = current_database()").fetchall()
+    rows = sqlfiles.run(con, "meta_view_sql", {"name": "drug_ingredients"}).fetchall()
     h.update((rows[0][0] if rows else "").encode())
     return h.hexdigest()
 
 
 def _stored_fingerprint(con) -> str | None:
     try:
-        rows = con.execute("SELECT max(value) FROM faers_settings WHERE key = ?", [PAIR_COUNTS_KEY]).fetchall()
+        return load.setting(con, PAIR_COUNTS_KEY)
     except duckdb.CatalogException:
         return None
-    return rows[0][0]
 
 
 def store_database_pair_counts(con, force: bool = False) -> int | None:
@@ -79,15 +77,14 @@ def store_database_pair_counts(con, force: bool = False) -> int | None:
     try:
         with connection.transaction(con):
             sqlfiles.run(con, "core_pair_counts")
-            con.execute("DELETE FROM faers_settings WHERE key = ?", [PAIR_COUNTS_KEY])
-            con.execute("INSERT INTO faers_settings VALUES (?, ?)", [PAIR_COUNTS_KEY, fingerprint])
+            load.set_settings(con, {PAIR_COUNTS_KEY: fingerprint})
     finally:
         con.unregister("pair_counts_frame")
     return frame.height
 
 
 def _has_table(con, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0] > 0
+    return load.has_objects(con, [name])
 
 
 def _stored_counts_apply(st, roles: str) -> bool:
