@@ -144,6 +144,7 @@ class FaultServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0  # seconds every file response waits (to observe concurrency)
+        self._generation = 0  # bumped by reset(): a request a previous test left running is not counted here
         self._lock = threading.Lock()
         self.http.expect_request(re.compile(".*")).respond_with_handler(self._handle)
 
@@ -157,6 +158,7 @@ class FaultServer:
             self.routes.clear()
             self.requests.clear()
             self.max_in_flight = self.in_flight = 0
+            self._generation += 1
             self.delay = 0.0
 
     def stop(self) -> None:
@@ -182,6 +184,7 @@ class FaultServer:
             self.requests.append((request.path, dict(request.headers)))
             route = self.routes.get(request.path)
             fault = route.faults.pop(0) if route and route.faults else None
+            generation = self._generation
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -192,4 +195,5 @@ class FaultServer:
             return fault(request, route) if fault else route.normal(request)
         finally:
             with self._lock:
-                self.in_flight -= 1
+                if generation == self._generation:  # else reset() already forgot this request
+                    self.in_flight -= 1

@@ -265,8 +265,7 @@ def test_at_most_three_downloads_at_once(fault_server, home, policy):
     fault_server.serve_page("/index.html", page)
     for q in quarters:
         fault_server.serve(f"/faers_ascii_{q.lower()}.zip", tiny_zip(q))
-    # long enough that a loaded machine still starts all three before the first ends (a 0.15 s wait saw only 2
-    # in flight under a concurrent benchmark), with a read timeout above it
+    # long enough that a loaded machine still starts all three before the first ends, with a read timeout above it
     fault_server.delay = 1.0
     settings = resolve(home=home, index_url=fault_server.url("/index.html"), environ={})
     outcomes = download_quarters(settings, workers=10, retry=dataclasses.replace(policy, timeout=(2.0, 5.0)))
