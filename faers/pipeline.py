@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from faers import download, load
+from faers import download, duplicates, load, signals
 from faers.database import Database
 from faers.paths import Settings
 from faers.quarters import Quarter
@@ -57,8 +57,6 @@ def refresh_duplicates(settings: Settings, wanted: bool | None, *, changed: bool
     only when the database already uses it (rule latest_version+duplicates, or an earlier `faers duplicates`)
     and a quarter was loaded — it rescans every case (about an hour on full FAERS), so a user who never asked
     for it does not pay for it, and one who did keeps it current. It reuses the last run's method and threshold."""
-    from faers import duplicates
-
     if wanted is False:
         return None
     with Database(settings).writer() as db:
@@ -80,8 +78,6 @@ def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=
         db.install_vocabularies()
         # the database-wide ingredient x PT counts `signals --all` and the report's EBGM prior read (once per
         # new selection: nothing to do when they are current)
-        from faers import signals
-
         if signals.store_database_pair_counts(db.con) is not None:
             db.con.execute("CHECKPOINT")
     return results

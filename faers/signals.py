@@ -7,6 +7,8 @@ Norén 2013 shrinkage IC, DuMouchel 1999 MGPS EBGM with a fitted prior).
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import polars as pl
 
@@ -43,8 +45,6 @@ PAIR_COUNTS_KEY = "pair_counts"  # faers_settings key: the fingerprint the store
 
 
 def _pair_fingerprint(con) -> str:
-    import hashlib
-
     h = hashlib.sha256()
     for name in PAIR_COUNT_SQL:
         h.update(sqlfiles.sql(name).encode())
