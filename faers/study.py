@@ -136,7 +136,7 @@ class Study:
     db_rule: str  # the dedup rule the database's views use
     versions_ready: bool = False  # the vocabulary views are materialised over every report version
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
-    _bases: dict = field(default_factory=dict, repr=False)  # (rule, through, count_unspecified) -> _Base
+    _bases: dict = field(default_factory=dict, repr=False)  # (rule, through, count_unspecified, counting) -> _Base
     _views: list[tuple[str, str]] | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -161,7 +161,9 @@ class Study:
 # builds on: a selection's schema holds its case_selected, demo_all (as of its cutoff), deleted_cases, its copies of
 # the database's and the vocabulary's views (which then read its case_selected: a view resolves names in its own
 # schema first) and its fact tables; an options schema the tables the options change; an exposure schema its
-# study_exposed. Two selections coexist; nothing is shadowed for later calls.
+# study_exposed. Two selections coexist; nothing is shadowed for later calls. The versions schema holds what is
+# computed once per run over every report version (the vocabulary views' rows, first CAR T starts, first quarters,
+# the universe of cases a count can see and the counts of the others, for counting selections).
 VERSIONS_SCHEMA = "study_versions"
 
 
@@ -222,6 +224,7 @@ class _Base(_Scope):
     """The part of a selection that depends on the dedup rule, the cutoff and the classifier setting only."""
 
     users: int = 0
+    counting: bool = False  # rows only for the cases in study_universe_cases, the other reports counted
 
 
 @dataclass(eq=False)
@@ -238,6 +241,12 @@ class Selection(_Scope):
     @property
     def loaded(self) -> list[str]:
         return self.study.loaded
+
+    @property
+    def counting(self) -> bool:
+        """A counting selection (select(..., counting=True)): its 2x2 counts and run_tables' numbers are the full
+        selection's, but it lists only the reports of cases a count can see (study_universe_cases)."""
+        return self.base is not None and self.base.counting
 
     @property
     def db_rule(self) -> str:
@@ -341,29 +350,50 @@ def _copy_views(con: duckdb.DuckDBPyConnection, study: Study, skip=()) -> None:
             con.execute(text)
 
 
+# The unit each dedup rule keeps one report of, for the reports a counting selection counts without deduplicating
+# them (cases outside study_universe_cases are in no duplicate group and have no report under two case ids).
+COUNTING_UNITS = {"latest_version": "case", "latest_version+duplicates": "case", "none": "report"}
+
+
+def counting_applies(study: Study, rule: str, options: StudyOptions) -> bool:
+    """A counting selection gives the full selection's counts for this rule and these options: a stratum and the
+    SPM-labelled-drug exclusion take every report's own fields, so they need the full selection."""
+    return rule in COUNTING_UNITS and not options.stratum and not options.exclude_masking
+
+
 def select(study: Study, rule: str | None = None, through: str | None = None,
-           options: StudyOptions = DEFAULT_OPTIONS, *, count_unspecified: bool = False) -> Selection:
+           options: StudyOptions = DEFAULT_OPTIONS, *, count_unspecified: bool = False,
+           counting: bool = False) -> Selection:
     """The report selection for a dedup rule and cutoff (the loader's own dedup SQL over the report versions
     published up to the cutoff) with the study's fact tables over it and `options` applied, as a Selection value.
-    count_unspecified: neoplasm terms of unstated malignancy count as SPMs (default: excluded)."""
+    count_unspecified: neoplasm terms of unstated malignancy count as SPMs (default: excluded).
+    counting: where counting_applies, a counting selection: the loader's dedup SQL runs over the versions of the
+    cases in study_universe_cases only (a CAR T product, an event-group or neoplasm term, an indication group, a
+    duplicate group), the other reports are counted per first quarter (study_reports_other); signal_counts,
+    summary and run_tables give the full selection's numbers from a fraction of the rows (the sweep's
+    selections). Tables that list or stratify every report (with_expected) refuse it."""
     rule = rule or study.db_rule
     if rule not in DEDUP_RULES:
         raise StudyError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
     through = resolve_cutoff(study, through)
-    key = (rule, through, bool(count_unspecified))
+    counting = bool(counting) and counting_applies(study, rule, options)
+    key = (rule, through, bool(count_unspecified), counting)
     base = study._bases.get(key)
     if base is None or base.released:
-        base = study._bases[key] = _build_base(study, rule, through, bool(count_unspecified))
+        base = study._bases[key] = _build_base(study, rule, through, bool(count_unspecified), counting)
     return _with_base(base, rule, through, options, bool(count_unspecified))
 
 
 def with_options(selection: Selection, options: StudyOptions) -> Selection:
     """The same reports with other comparator and counting options (only the tables they change are rebuilt)."""
     selection = check_value(selection, Selection, "with_options")
+    if selection.counting and not counting_applies(selection.study, selection.rule, options):
+        raise StudyError("a counting selection cannot take a stratum or the SPM-labelled-drug exclusion: "
+                         "select(..., counting=False) for those options")
     return _with_base(selection.base, selection.rule, selection.through, options, selection.count_unspecified)
 
 
-def _build_base(study: Study, rule: str, through: str, count_unspecified: bool) -> _Base:
+def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, counting: bool = False) -> _Base:
     from faers.load import DEDUP_RULES as LOADER_RULES
 
     if not study.versions_ready:
@@ -372,39 +402,45 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool) 
     schema, path, con = _scope(study, (VERSIONS_SCHEMA,), "selection")
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
-    _ddl(con, "study_demo_all_through")
+    _ddl(con, "study_demo_all_through_universe" if counting else "study_demo_all_through")
     _ddl(con, "study_deleted_cases_through")
     for step in LOADER_RULES[rule]:  # each builds case_selected in this schema from its demo_all/deleted_cases
         _ddl(con, step)
+    if counting:
+        _ddl(con, "study_reports_other", {"outside": True, "unit": COUNTING_UNITS[rule], "through": through})
     # the selection's copies of the views; the vocabulary views materialised over every version are taken by its
     # (primaryid, quarter)s instead (study_<view>.sql), not recomputed from the database's drug and reaction lines
     _copy_views(con, study, skip=VERSIONED_VIEWS.values())
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
     _ddl(con, "study_report_strata")
-    for name in ("study_car_t_drugs", "study_vocab_report_neoplasm_terms", "study_indication_groups"):
+    # the tables no option changes; an options schema makes its own study_reports (stratum) and study_event_groups
+    # (pre-existing SPMs out) from these
+    for name in ("study_car_t_drugs", "study_vocab_report_neoplasm_terms", "study_indication_groups", "study_reports",
+                 "study_event_groups", "study_pre_existing"):
         _ddl(con, name)
-    return _Base(study, schema, path, con)
+    return _Base(study, schema, path, con, counting=counting)
 
 
 def _with_base(base: _Base, rule: str, through: str, options: StudyOptions, count_unspecified: bool) -> Selection:
-    """Build the selection's tables that depend on the options: reports (stratum), indication groups per product
-    (approval), comparator exclusions, the indication population, event groups (pre-existing SPMs)."""
+    """Build the selection's tables that depend on the options: reports (a stratum: its own study_reports),
+    indication groups per product (approval), comparator exclusions (SPM-labelled drugs only when asked: that
+    normalises every drug line), the indication population, event groups (pre-existing SPMs out: its own copy)."""
     from faers.quarters import Quarter
 
     if not isinstance(options, StudyOptions):
         raise StudyError(f"options must be a study.StudyOptions, got {type(options).__name__}")
     schema, path, con = _scope(base.study, base.path, "options")
     o = options
-    _ddl(con, "study_reports")
     if o.stratum:
         _ddl(con, "study_reports_stratum", {"stratum": o.stratum})
     approved_by = Quarter.parse(through).end_date() if o.approved_only else None
     _ddl(con, "study_indication_group_bits", {"approved_by": approved_by})
-    _ddl(con, "study_comparator_excluded", {"comparator_from": o.comparator_from, "exclude_masking": o.exclude_masking})
+    _ddl(con, "study_comparator_excluded", {"comparator_from": o.comparator_from})
+    _ddl(con, "study_comparator_excluded_other", {"comparator_from": o.comparator_from})
+    if o.exclude_masking:
+        _ddl(con, "study_comparator_excluded_masking")
     _ddl(con, "study_indication_population")
-    _ddl(con, "study_event_groups")
-    _ddl(con, "study_pre_existing")
     if not o.keep_pre_existing:
         _ddl(con, "study_event_groups_pre_existing")
     base.users += 1
@@ -447,9 +483,17 @@ def _materialise_versions(study: Study) -> None:
         _copy_views(con, study)
         for key in VERSIONED_VIEWS:
             _ddl(con, f"study_{key}_versions")
-        _ddl(con, "study_case_first_quarters")
-        for name, _text in reversed(_views(study)):
+        for name in VERSIONED_VIEWS.values():  # what follows here reads the materialised rows, not the views again
             con.execute(f"DROP VIEW memory.{VERSIONS_SCHEMA}.{name}")  # names of the catalog, not values
+            _ddl(con, f"study_{name}")
+        for name in ("study_car_t_start_versions", "study_case_first_quarters", "study_universe_cases",
+                     "study_outside_counts"):
+            _ddl(con, name)
+        # a full selection lists every report: none counted outside its rows (a counting selection has its own)
+        _ddl(con, "study_reports_other", {"outside": False, "unit": "case", "through": study.loaded[-1]})
+        for name, _text in reversed(_views(study)):
+            kind = "TABLE" if name in VERSIONED_VIEWS.values() else "VIEW"
+            con.execute(f"DROP {kind} memory.{VERSIONS_SCHEMA}.{name}")
         con.execute(f"DROP TABLE memory.{VERSIONS_SCHEMA}.case_selected")
     finally:
         con.close()
@@ -474,7 +518,10 @@ def with_expected(exposure: Exposure, counts: pl.DataFrame, groups=EVENT_GROUPS)
     """counts with `expected`: on comparator `all` rows E stratified by age band x sex x FDA year
     (sql/study_signal_expected.sql, the scale the database-wide EBGM prior is fitted on), elsewhere the crude
     (a+b)(a+c)/N of the row's own 2x2 table."""
-    strata = check_value(exposure, Exposure, "with_expected").query("study_signal_expected", {"groups": list(groups)})
+    exposure = check_value(exposure, Exposure, "with_expected")
+    if exposure.selection.counting:
+        raise StudyError("with_expected stratifies every report: it needs a full selection (counting=False)")
+    strata = exposure.query("study_signal_expected", {"groups": list(groups)})
     n = pl.col("a") + pl.col("b") + pl.col("c") + pl.col("d")
     crude = pl.when(n > 0).then((pl.col("a") + pl.col("b")) * (pl.col("a") + pl.col("c")) / n).otherwise(0.0)
     return (counts.join(strata, on=["product", "event_group", "comparator"], how="left")
@@ -680,7 +727,8 @@ def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS,
             elif through < study.loaded[0]:
                 note = f"cutoff before the first loaded quarter {study.loaded[0]}: no reports"
             own = (rule, through) != (main.rule, main.through)
-            selection = select(study, rule, through, main.options, count_unspecified=main.count_unspecified) if own else main
+            selection = (select(study, rule, through, main.options, count_unspecified=main.count_unspecified,
+                                counting=True) if own else main)
             try:
                 if at_selection is not None:
                     at_selection(selection)
@@ -763,7 +811,7 @@ def timeline(exposure: Exposure, comparator: Comparator | str, groups=("spm", "t
 def run_tables(study: Study, rule: str, through: str | None, roles: Roles | str, comparator: Comparator | str,
                options: StudyOptions = DEFAULT_OPTIONS) -> dict:
     """The small tables published numbers are compared with, for one selection (used per source cutoff)."""
-    selection = select(study, rule, through, options)
+    selection = select(study, rule, through, options, counting=True)
     exposure = expose(selection, roles)
     try:
         return tables_from_counts(exposure, signal_counts(exposure), comparator)

@@ -5,8 +5,10 @@
 --   without_study_reports: no report source SDY (study) in RPSR
 --   received_before_2023-11-28 / received_from_2023-11-28: the case's initial FDA receipt (init_fda_dt) before /
 --     on or after FDA's announcement of its T-cell malignancy investigation; unknown receipt dates are dropped
-DELETE FROM study_reports
-WHERE primaryid NOT IN (
+-- In an options schema: its own study_reports, from the selection's (the FROM resolves to the schema below it).
+CREATE OR REPLACE TABLE study_reports AS
+SELECT * FROM study_reports
+WHERE primaryid IN (
     SELECT c.primaryid
     FROM cases c
     WHERE CASE CAST($stratum AS VARCHAR)

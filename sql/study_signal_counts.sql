@@ -85,10 +85,19 @@ counts AS (
     LEFT JOIN population_events pe
       ON pe.population = s.population AND pe.product = s.product AND pe.event_group = g.event_group
 ),
+-- reports a sweep selection counts without listing them (study_reports_other; none in a full selection): no
+-- event, no CAR T product, no indication group, so they enter the `all` comparator's N only
+other AS (
+    SELECT coalesce(sum(reports), 0) AS reports FROM study_reports_other WHERE first_quarter <= CAST($as_of AS VARCHAR)
+),
+other_excluded AS (
+    SELECT coalesce(sum(reports), 0) AS reports FROM study_comparator_excluded_other
+    WHERE first_quarter <= CAST($as_of AS VARCHAR)
+),
 totals AS (
-    SELECT g.event_group, (SELECT count(*) FROM reports) AS reports,
+    SELECT g.event_group, (SELECT count(*) FROM reports) + (SELECT reports FROM other) AS reports,
            (SELECT count(*) FROM events e WHERE e.event_group = g.event_group) AS with_event,
-           (SELECT count(*) FROM excluded) AS excluded_reports,
+           (SELECT count(*) FROM excluded) + (SELECT reports FROM other_excluded) AS excluded_reports,
            (SELECT count(*) FROM events e SEMI JOIN excluded x USING (primaryid) WHERE e.event_group = g.event_group)
                AS excluded_with_event
     FROM event_groups g

@@ -1,0 +1,127 @@
+"""Counting selections (the sensitivity sweep's): the loader's dedup over the versions of the cases a count can see
+(study_universe_cases), the other reports counted per first quarter. Every number the sweep and the published
+comparison read must equal the full selection's, for every dedup rule, cutoff and comparator option, on data with
+reports outside the universe that have follow-up versions, a deletion, a report under two case ids and a duplicate
+group that joins an outside case with a CAR T case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import pytest
+
+from faers import study
+from faers.database import Database
+from tests.study_data import QUARTERS, Report, build_db, make_data
+
+OTHER = dict(drugs=[("LISINOPRIL", "PS")], pts=["Nausea"], indication="Hypertension")
+
+
+@dataclass
+class SplitReport(Report):
+    """A report whose primaryid FDA published under another case id too."""
+
+    pid: int = 0
+
+    @property
+    def primaryid(self) -> int:
+        return self.pid
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    data = make_data()
+    data.reports += [
+        Report(900, 1, QUARTERS[0], **OTHER), Report(900, 2, QUARTERS[2], **OTHER),  # a follow-up version
+        Report(901, 1, QUARTERS[1], **OTHER),  # deleted by FDA in the last quarter
+        Report(902, 1, QUARTERS[3], **OTHER),
+        SplitReport(903, 1, QUARTERS[0], **OTHER, pid=90301), SplitReport(904, 1, QUARTERS[2], **OTHER, pid=90301),
+        Report(905, 1, QUARTERS[1], **OTHER),  # grouped below with a CAR T case, and its representative
+    ]
+    data.deleted[QUARTERS[3]] = [901]
+    settings, data = build_db(tmp_path_factory.mktemp("study_counting"), data)
+    car_t = next(r for r in data.reports if r.quarter == QUARTERS[2] and r.drugs[0] == ("YESCARTA", "PS"))
+    con = Database(settings, read_only=False).con
+    try:
+        con.execute("INSERT INTO duplicate_groups VALUES (?, ?, ?, 2, 1, true), (?, ?, ?, 2, 2, false)",
+                    [9051, 905, 9051, car_t.primaryid, car_t.caseid, 9051])
+    finally:
+        con.close()
+    return settings
+
+
+def _numbers(selection: study.Selection) -> dict:
+    out: dict = {}
+    for roles in study.Roles:
+        exposure = study.expose(selection, roles)
+        counts = study.signal_counts(exposure).sort("product", "event_group", "comparator")
+        out[f"counts {roles}"] = counts
+        tables = study.tables_from_counts(exposure, counts, "all")
+        out[f"summary {roles}"] = tables["summary"]
+        out[f"categories {roles}"] = tables["categories"]
+        out[f"headline {roles}"] = tables["headline"]
+        out[f"products {roles}"] = tables["products"]
+        if roles == study.Roles.suspect:  # the timeline's as-of counts
+            for quarter in map(str, QUARTERS):
+                out[f"as of {quarter}"] = study.signal_counts(exposure, as_of=quarter).sort(
+                    "product", "event_group", "comparator")
+        study.release(exposure)
+    return out
+
+
+@pytest.mark.parametrize("options", [study.DEFAULT_OPTIONS, study.StudyOptions(comparator_from="2023Q3")],
+                         ids=["default", "comparator_from"])
+@pytest.mark.parametrize("through", [None, str(QUARTERS[1]), str(QUARTERS[2])])
+@pytest.mark.parametrize("rule", study.DEDUP_RULES)
+def test_a_counting_selection_gives_the_full_selections_numbers(db, rule, through, options):
+    st = study.open_study(db)
+    try:
+        full = study.select(st, rule, through, options)
+        counting = study.select(st, rule, through, options, counting=True)
+        assert not full.counting and counting.counting
+        listed = counting.scalar("study_selected_report_count")
+        assert listed < full.scalar("study_selected_report_count")  # the outside reports are counted, not listed
+        got, want = _numbers(counting), _numbers(full)
+        for key, value in want.items():
+            if isinstance(value, pl.DataFrame):
+                assert got[key].equals(value), key
+            else:
+                assert got[key] == value, key
+    finally:
+        st.close()
+
+
+def test_the_outside_reports_are_counted_by_their_first_quarter(db):
+    """The report under two case ids and the grouped outside case are in the universe; the other outside reports
+    are counted per first quarter: make_data's three LISINOPRIL reports a quarter, 900 once from 2023Q2 (though it
+    has two versions), 901 in 2023Q3 until its deletion in 2024Q1, 902 in 2024Q1."""
+    st = study.open_study(db)
+    try:
+        study.select(st, "latest_version", None, counting=True)
+        universe = {r[0] for r in st.con.execute("SELECT caseid FROM memory.study_versions.study_universe_cases")
+                    .fetchall()}
+        assert {903, 904, 905} <= universe and not {900, 901, 902} & universe
+        for through, outside in ((QUARTERS[0], {"2023Q2": 4}),
+                                 (QUARTERS[2], {"2023Q2": 4, "2023Q3": 4, "2023Q4": 3}),
+                                 (QUARTERS[3], {"2023Q2": 4, "2023Q3": 3, "2023Q4": 3, "2024Q1": 4})):
+            selection = study.select(st, "latest_version", str(through), counting=True)
+            rows = dict(selection.con.execute("SELECT first_quarter, reports FROM study_reports_other").fetchall())
+            assert rows == outside, through
+    finally:
+        st.close()
+
+
+def test_a_counting_selection_refuses_what_needs_every_report(db):
+    st = study.open_study(db)
+    try:
+        counting = study.select(st, "latest_version", None, counting=True)
+        with pytest.raises(study.StudyError, match="full selection"):
+            study.with_expected(study.expose(counting, "suspect"), pl.DataFrame())
+        with pytest.raises(study.StudyError, match="counting selection"):
+            study.with_options(counting, study.StudyOptions(stratum="us_occurrence"))
+        # a stratum or the masking exclusion makes select() build the full selection
+        assert not study.select(st, "latest_version", None, study.StudyOptions(exclude_masking=True),
+                                counting=True).counting
+    finally:
+        st.close()
