@@ -138,6 +138,7 @@ class Study:
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
     _bases: dict = field(default_factory=dict, repr=False)  # (rule, through, count_unspecified, counting) -> _Base
     _views: list[tuple[str, str]] | None = field(default=None, repr=False)
+    _own_schemas: set = field(default_factory=set, repr=False)  # selections whose case_selected is the database's
 
     def close(self) -> None:
         self.con.close()
@@ -169,11 +170,15 @@ VERSIONS_SCHEMA = "study_versions"
 
 def _cursor(study: Study, path: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
     """A cursor of the study connection (same catalogs) that resolves names in `path` (schemas, most specific
-    first), with the study connection's variables (a view may read one: getvariable)."""
+    first), with the study connection's variables (a view may read one: getvariable). Under a selection whose
+    case_selected is the database's own (study._own_schemas), the user view `cases` reads the rows the database
+    materialised at dedup (case_facts) instead of computing them again over every report (case_facts_live)."""
     cur = study.con.cursor()
     cur.execute("SET search_path = ?", [",".join((*(f"memory.{s}" for s in path), "memory.main", f"{DB_ALIAS}.main"))])
     for name, value, type_ in sqlfiles.run(study.con, "study_connection_variables").fetchall():
         cur.execute(f"SET VARIABLE {name} = CAST(? AS {type_})", [value])  # names the connection has, not input
+    if study._own_schemas & set(path):
+        cur.execute("SET VARIABLE faers_live_views = false")
     return cur
 
 
@@ -400,6 +405,12 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
         _materialise_versions(study)
         study.versions_ready = True
     schema, path, con = _scope(study, (VERSIONS_SCHEMA,), "selection")
+    if rule == study.db_rule and through == study.loaded[-1] and not counting:
+        # the loader's dedup SQL over every loaded quarter: the same rows as the database's own case_selected, so
+        # its copy of `cases` may read case_facts (materialised at dedup); a fresh cursor takes the setting
+        study._own_schemas.add(schema)
+        con.close()
+        con = _cursor(study, path)
     _ddl(con, "study_settings", {"through": through})
     _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
     _ddl(con, "study_demo_all_through_universe" if counting else "study_demo_all_through")
@@ -509,9 +520,17 @@ def expose(selection: Selection, roles: Roles | str) -> Exposure:
 
 
 def signal_counts(exposure: Exposure, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
-    """a, b, c, d per product (and all_car_t) x event group x comparator for an exposure of a selection."""
+    """a, b, c, d per product (and all_car_t) x event group x comparator for an exposure of a selection (as_of: only
+    the reports whose case first reached FAERS by that quarter; default: the selection's cutoff)."""
     exposure = check_value(exposure, Exposure, "signal_counts")
-    return exposure.query("study_signal_counts", {"groups": list(groups), "as_of": as_of or exposure.through})
+    return signal_counts_by_quarter(exposure, [as_of or exposure.through], groups).drop("as_of")
+
+
+def signal_counts_by_quarter(exposure: Exposure, quarters, groups=EVENT_GROUPS) -> pl.DataFrame:
+    """signal_counts as of each of `quarters` (column as_of), in one pass: every count is taken per first quarter
+    and summed up to each as_of (sql/study_signal_counts.sql)."""
+    exposure = check_value(exposure, Exposure, "signal_counts_by_quarter")
+    return exposure.query("study_signal_counts", {"groups": list(groups), "as_of": [str(q) for q in quarters]})
 
 
 def with_expected(exposure: Exposure, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl.DataFrame:
@@ -793,12 +812,14 @@ def timeline(exposure: Exposure, comparator: Comparator | str, groups=("spm", "t
     exposure = check_value(exposure, Exposure, "timeline")
     comparator = str(Comparator(comparator))
     rows = []
-    for quarter in [q for q in exposure.study.loaded if q <= exposure.through]:
-        counts = signal_counts(exposure, groups, as_of=quarter).filter(pl.col("comparator") == comparator)
-        for r in counts.iter_rows(named=True):
-            value = stats.reported_ror(r["a"], r["b"], r["c"], r["d"])
-            rows.append({"quarter": quarter, **r, "ror": value[0], "ror_lower": value[1], "ror_upper": value[2],
-                         "signal": bool(stats.signal_ror(value[1], r["a"]))})
+    quarters = [q for q in exposure.study.loaded if q <= exposure.through]
+    counts = (signal_counts_by_quarter(exposure, quarters, groups).filter(pl.col("comparator") == comparator)
+              .sort("as_of", maintain_order=True))
+    for r in counts.iter_rows(named=True):
+        quarter = r.pop("as_of")
+        value = stats.reported_ror(r["a"], r["b"], r["c"], r["d"])
+        rows.append({"quarter": quarter, **r, "ror": value[0], "ror_lower": value[1], "ror_upper": value[2],
+                     "signal": bool(stats.signal_ror(value[1], r["a"]))})
     df = pl.DataFrame(rows, infer_schema_length=None)
     first = (df.filter(pl.col("signal")).group_by("product", "event_group")
              .agg(pl.col("quarter").min().alias("first_signal_quarter")))

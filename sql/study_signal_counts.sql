@@ -1,14 +1,20 @@
--- study_signal_counts: the 2x2 table per product x event group x comparator, counted in distinct reports.
--- a = exposed & event, b = exposed & no event, c = comparator & event, d = comparator & no event.
+-- study_signal_counts: the 2x2 table per as-of quarter x product x event group x comparator, counted in distinct
+-- reports. a = exposed & event, b = exposed & no event, c = comparator & event, d = comparator & no event.
 -- Exposed: the report names the product in the chosen roles (study_exposed); 'all_car_t' = any product.
 -- Comparators never contain a report that names the product in any role:
 --   indication: reports naming no CAR T product at all with an indication in the product's indication groups
 --   (study_indication_population);
 --   all: every other report in the database; class: reports exposed to another CAR T product.
 -- Reports of study_comparator_excluded (the comparator options) are in neither the indication nor the all comparator.
--- $groups: event groups (list); $as_of: only reports whose case first reached FAERS by this quarter.
-WITH reports AS (
-    SELECT primaryid FROM study_reports WHERE first_quarter <= CAST($as_of AS VARCHAR)
+-- $groups: event groups (list); $as_of: quarters (list); each as_of counts only the reports whose case first reached
+-- FAERS by that quarter. Every count is taken per first quarter first and summed up to each as_of, so the timeline's
+-- every quarter is one pass, not one pass per quarter.
+WITH as_of AS (
+    SELECT DISTINCT unnest(CAST($as_of AS VARCHAR[])) AS as_of
+),
+reports AS (
+    SELECT primaryid, first_quarter FROM study_reports
+    WHERE first_quarter <= (SELECT max(as_of) FROM as_of)
 ),
 products AS (
     SELECT product FROM vocab_products
@@ -19,23 +25,27 @@ event_groups AS (
     SELECT unnest(CAST($groups AS VARCHAR[])) AS event_group
 ),
 events AS (
-    SELECT e.primaryid, e.event_group FROM study_event_groups e SEMI JOIN reports r USING (primaryid)
+    SELECT e.primaryid, e.event_group, r.first_quarter
+    FROM study_event_groups e
+    JOIN reports r USING (primaryid)
+    SEMI JOIN event_groups g USING (event_group)
 ),
 exposed AS (
-    SELECT x.primaryid, x.product FROM study_exposed x SEMI JOIN reports r USING (primaryid)
+    SELECT x.primaryid, x.product, r.first_quarter FROM study_exposed x JOIN reports r USING (primaryid)
     UNION
-    SELECT x.primaryid, 'all_car_t' FROM study_exposed x SEMI JOIN reports r USING (primaryid)
+    SELECT x.primaryid, 'all_car_t', r.first_quarter FROM study_exposed x JOIN reports r USING (primaryid)
 ),
 named AS (
-    SELECT DISTINCT d.primaryid, d.product FROM study_car_t_drugs d SEMI JOIN reports r USING (primaryid)
+    SELECT DISTINCT d.primaryid, d.product, r.first_quarter FROM study_car_t_drugs d JOIN reports r USING (primaryid)
     UNION
-    SELECT DISTINCT d.primaryid, 'all_car_t' FROM study_car_t_drugs d SEMI JOIN reports r USING (primaryid)
+    SELECT DISTINCT d.primaryid, 'all_car_t', r.first_quarter FROM study_car_t_drugs d JOIN reports r USING (primaryid)
 ),
 excluded AS (
-    SELECT x.primaryid FROM study_comparator_excluded x SEMI JOIN reports r USING (primaryid)
+    SELECT x.primaryid, r.first_quarter FROM study_comparator_excluded x JOIN reports r USING (primaryid)
 ),
 indication_population AS (
-    SELECT primaryid, group_set FROM study_indication_population WHERE first_quarter <= CAST($as_of AS VARCHAR)
+    SELECT primaryid, group_set, first_quarter FROM study_indication_population
+    WHERE first_quarter <= (SELECT max(as_of) FROM as_of)
 ),
 -- the products each set of indication groups is a comparator for
 group_set_products AS (
@@ -44,75 +54,100 @@ group_set_products AS (
     JOIN study_indication_group_bits b ON s.group_set & b.bit <> 0
 ),
 class_population AS (
-    SELECT DISTINCT x.primaryid, p.product
+    SELECT DISTINCT x.primaryid, p.product, x.first_quarter
     FROM exposed x
     JOIN products p ON p.product <> x.product AND p.product <> 'all_car_t' AND x.product <> 'all_car_t'
     ANTI JOIN named n ON n.primaryid = x.primaryid AND n.product = p.product
 ),
 populations AS (
-    SELECT primaryid, product, 'exposed' AS population FROM exposed
-    UNION ALL SELECT primaryid, product, 'class' FROM class_population
-    UNION ALL SELECT primaryid, product, 'named' FROM named
-    UNION ALL SELECT n.primaryid, n.product, 'excluded_named' FROM named n SEMI JOIN excluded x USING (primaryid)
+    SELECT primaryid, product, first_quarter, 'exposed' AS population FROM exposed
+    UNION ALL SELECT primaryid, product, first_quarter, 'class' FROM class_population
+    UNION ALL SELECT primaryid, product, first_quarter, 'named' FROM named
+    UNION ALL SELECT n.primaryid, n.product, n.first_quarter, 'excluded_named' FROM named n SEMI JOIN excluded x USING (primaryid)
 ),
--- sizes and event counts apart: the populations (the indication one has ~10^6 reports at full scale) are joined
--- only with the reports that have an event, never multiplied by the number of event groups
+-- sizes and event counts apart, per first quarter: the populations (the indication one has ~10^6 reports at full
+-- scale) are joined only with the reports that have an event, never multiplied by the number of event groups;
 -- the indication population is counted per set of indication groups first (few sets), then per product
-population_sizes AS (
-    SELECT population, product, count(*) AS reports FROM populations GROUP BY ALL
+sizes_q AS (
+    SELECT population, product, first_quarter, count(*) AS reports FROM populations GROUP BY ALL
     UNION ALL
-    SELECT 'indication', p.product, sum(s.reports)
-    FROM (SELECT group_set, count(*) AS reports FROM indication_population GROUP BY ALL) s
+    SELECT 'indication', p.product, s.first_quarter, sum(s.reports)
+    FROM (SELECT group_set, first_quarter, count(*) AS reports FROM indication_population GROUP BY ALL) s
     JOIN group_set_products p ON p.group_set = s.group_set
     GROUP BY ALL
 ),
-population_events AS (
-    SELECT p.population, p.product, e.event_group, count(*) AS with_event
+events_q AS (
+    SELECT p.population, p.product, e.event_group, p.first_quarter, count(*) AS with_event
     FROM populations p
     JOIN events e ON e.primaryid = p.primaryid
     GROUP BY ALL
     UNION ALL
-    SELECT 'indication', p.product, s.event_group, sum(s.with_event)
-    FROM (SELECT i.group_set, e.event_group, count(*) AS with_event
+    SELECT 'indication', p.product, s.event_group, s.first_quarter, sum(s.with_event)
+    FROM (SELECT i.group_set, e.event_group, i.first_quarter, count(*) AS with_event
           FROM indication_population i JOIN events e ON e.primaryid = i.primaryid GROUP BY ALL) s
     JOIN group_set_products p ON p.group_set = s.group_set
     GROUP BY ALL
 ),
+population_sizes AS (
+    SELECT a.as_of, q.population, q.product, sum(q.reports) AS reports
+    FROM sizes_q q JOIN as_of a ON q.first_quarter <= a.as_of
+    GROUP BY ALL
+),
+population_events AS (
+    SELECT a.as_of, q.population, q.product, q.event_group, sum(q.with_event) AS with_event
+    FROM events_q q JOIN as_of a ON q.first_quarter <= a.as_of
+    GROUP BY ALL
+),
 counts AS (
-    SELECT s.population, s.product, g.event_group, s.reports, coalesce(pe.with_event, 0) AS with_event
+    SELECT s.as_of, s.population, s.product, g.event_group, s.reports, coalesce(pe.with_event, 0) AS with_event
     FROM population_sizes s
     CROSS JOIN event_groups g
     LEFT JOIN population_events pe
-      ON pe.population = s.population AND pe.product = s.product AND pe.event_group = g.event_group
+      ON pe.as_of = s.as_of AND pe.population = s.population AND pe.product = s.product
+     AND pe.event_group = g.event_group
 ),
--- reports a sweep selection counts without listing them (study_reports_other; none in a full selection): no
--- event, no CAR T product, no indication group, so they enter the `all` comparator's N only
-other AS (
-    SELECT coalesce(sum(reports), 0) AS reports FROM study_reports_other WHERE first_quarter <= CAST($as_of AS VARCHAR)
+-- every report of the selection, per first quarter: those it lists and those a counting selection counts without
+-- listing them (study_reports_other, study_comparator_excluded_other; none in a full selection): no event, no CAR T
+-- product, no indication group, so they enter the `all` comparator's N only
+report_q AS (
+    SELECT first_quarter, count(*) AS reports FROM reports GROUP BY ALL
+    UNION ALL
+    SELECT first_quarter, reports FROM study_reports_other
 ),
-other_excluded AS (
-    SELECT coalesce(sum(reports), 0) AS reports FROM study_comparator_excluded_other
-    WHERE first_quarter <= CAST($as_of AS VARCHAR)
+excluded_q AS (
+    SELECT first_quarter, count(*) AS reports FROM excluded GROUP BY ALL
+    UNION ALL
+    SELECT first_quarter, reports FROM study_comparator_excluded_other
+),
+event_q AS (
+    SELECT event_group, first_quarter, count(*) AS with_event FROM events GROUP BY ALL
+),
+excluded_event_q AS (
+    SELECT e.event_group, e.first_quarter, count(*) AS with_event
+    FROM events e SEMI JOIN excluded x USING (primaryid)
+    GROUP BY ALL
 ),
 totals AS (
-    SELECT g.event_group, (SELECT count(*) FROM reports) + (SELECT reports FROM other) AS reports,
-           (SELECT count(*) FROM events e WHERE e.event_group = g.event_group) AS with_event,
-           (SELECT count(*) FROM excluded) + (SELECT reports FROM other_excluded) AS excluded_reports,
-           (SELECT count(*) FROM events e SEMI JOIN excluded x USING (primaryid) WHERE e.event_group = g.event_group)
-               AS excluded_with_event
-    FROM event_groups g
+    SELECT a.as_of, g.event_group,
+           coalesce((SELECT sum(q.reports) FROM report_q q WHERE q.first_quarter <= a.as_of), 0) AS reports,
+           coalesce((SELECT sum(q.with_event) FROM event_q q
+                     WHERE q.event_group = g.event_group AND q.first_quarter <= a.as_of), 0) AS with_event,
+           coalesce((SELECT sum(q.reports) FROM excluded_q q WHERE q.first_quarter <= a.as_of), 0) AS excluded_reports,
+           coalesce((SELECT sum(q.with_event) FROM excluded_event_q q
+                     WHERE q.event_group = g.event_group AND q.first_quarter <= a.as_of), 0) AS excluded_with_event
+    FROM as_of a CROSS JOIN event_groups g
 ),
 comparators AS (
     SELECT unnest(['indication', 'all', 'class']) AS comparator
 ),
 grid AS (
-    SELECT p.product, g.event_group, k.comparator
-    FROM products p CROSS JOIN event_groups g CROSS JOIN comparators k
+    SELECT a.as_of, p.product, g.event_group, k.comparator
+    FROM as_of a CROSS JOIN products p CROSS JOIN event_groups g CROSS JOIN comparators k
     WHERE NOT (p.product = 'all_car_t' AND k.comparator = 'class')
 ),
 cells AS (
     SELECT
-        g.product, g.event_group, g.comparator,
+        g.as_of, g.product, g.event_group, g.comparator,
         coalesce(x.with_event, 0) AS a,
         coalesce(x.reports, 0) - coalesce(x.with_event, 0) AS b,
         -- all: every report not naming the product, less the excluded ones not naming it
@@ -124,14 +159,18 @@ cells AS (
                   - (t.with_event - coalesce(n.with_event, 0) - (t.excluded_with_event - coalesce(xn.with_event, 0)))
              ELSE coalesce(k.reports, 0) - coalesce(k.with_event, 0) END AS d
     FROM grid g
-    JOIN totals t ON t.event_group = g.event_group
-    LEFT JOIN counts x ON x.population = 'exposed' AND x.product = g.product AND x.event_group = g.event_group
-    LEFT JOIN counts n ON n.population = 'named' AND n.product = g.product AND n.event_group = g.event_group
-    LEFT JOIN counts xn ON xn.population = 'excluded_named' AND xn.product = g.product AND xn.event_group = g.event_group
-    LEFT JOIN counts k ON k.population = g.comparator AND k.product = g.product AND k.event_group = g.event_group
+    JOIN totals t ON t.as_of = g.as_of AND t.event_group = g.event_group
+    LEFT JOIN counts x ON x.as_of = g.as_of AND x.population = 'exposed' AND x.product = g.product
+                      AND x.event_group = g.event_group
+    LEFT JOIN counts n ON n.as_of = g.as_of AND n.population = 'named' AND n.product = g.product
+                      AND n.event_group = g.event_group
+    LEFT JOIN counts xn ON xn.as_of = g.as_of AND xn.population = 'excluded_named' AND xn.product = g.product
+                       AND xn.event_group = g.event_group
+    LEFT JOIN counts k ON k.as_of = g.as_of AND k.population = g.comparator AND k.product = g.product
+                      AND k.event_group = g.event_group
 ),
 final AS (
-    SELECT product, event_group, comparator,
+    SELECT as_of, product, event_group, comparator,
            CAST(a AS BIGINT) AS a, CAST(b AS BIGINT) AS b, CAST(c AS BIGINT) AS c, CAST(d AS BIGINT) AS d
     FROM cells
 )

@@ -125,3 +125,23 @@ def test_a_counting_selection_refuses_what_needs_every_report(db):
                                 counting=True).counting
     finally:
         st.close()
+
+
+def test_the_timeline_counts_every_quarter_in_one_pass_as_each_quarter_alone(db):
+    """signal_counts_by_quarter (the timeline's one pass) gives, for each as-of quarter, what that quarter asked
+    alone gives, and the counts grow with the quarters (a report counts from its case's first quarter on)."""
+    st = study.open_study(db)
+    try:
+        exposure = study.expose(study.select(st), "suspect")
+        quarters = [str(q) for q in QUARTERS]
+        together = study.signal_counts_by_quarter(exposure, quarters)
+        sizes = []
+        for quarter in quarters:
+            alone = study.signal_counts_by_quarter(exposure, [quarter]).sort("product", "event_group", "comparator")
+            assert together.filter(pl.col("as_of") == quarter).sort("product", "event_group", "comparator").equals(alone)
+            cell = alone.filter((pl.col("product") == "all_car_t") & (pl.col("event_group") == "spm")
+                                & (pl.col("comparator") == "all")).row(0, named=True)
+            sizes.append(sum(cell[k] for k in "abcd"))
+        assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    finally:
+        st.close()

@@ -72,3 +72,21 @@ def test_selection_follows_the_cutoff_between_copies_of_a_report(db):
     finally:
         st.close()
     assert "t_cell_nhl" in seen["2024Q1"] and "t_cell_nhl" not in seen["2023Q4"]
+
+
+def test_the_databases_own_selection_reads_the_cases_materialised_at_dedup(db):
+    """The selection of the database's own rule through its last quarter reads `cases` from case_facts (what dedup
+    materialised), the same rows case_facts_live computes over its case_selected; any other selection computes."""
+    st = study.open_study(db[0])
+    try:
+        own = study.select(st)
+        older = study.select(st, st.db_rule, "2023Q3")
+        assert own.con.execute("SELECT getvariable('faers_live_views')").fetchall()[0][0] is False
+        assert older.con.execute("SELECT getvariable('faers_live_views')").fetchall()[0][0] is True
+        exposure = study.expose(own, "suspect")  # the schemas built on the selection read it the same way
+        assert exposure.con.execute("SELECT getvariable('faers_live_views')").fetchall()[0][0] is False
+        rows = own.con.execute("SELECT * FROM cases ORDER BY primaryid").fetchall()
+        assert rows and rows == own.con.execute("SELECT * FROM case_facts_live ORDER BY primaryid").fetchall()
+        assert len(older.con.execute("SELECT * FROM cases").fetchall()) < len(rows)
+    finally:
+        st.close()
