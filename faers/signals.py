@@ -40,7 +40,7 @@ STORED_ROLES = "suspect"
 #: What the stored counts are computed from: a change to any of these SQL files, or a study whose vocabulary
 #: defines drug_ingredients otherwise, makes them stale (computed on demand instead).
 PAIR_COUNT_SQL = ("study_pair_counts", "study_report_strata", "core_case_facts_live", "out_drugs", "out_reactions",
-                  "vocab_drug_ingredients", "vocab_macros")
+                  "vocab_drug_ingredient_texts", "vocab_drug_ingredients", "vocab_macros")
 PAIR_COUNTS_KEY = "pair_counts"  # faers_settings key: the fingerprint the stored table was computed with
 
 

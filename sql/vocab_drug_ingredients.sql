@@ -1,7 +1,6 @@
--- drug_ingredients: normalised active ingredients of every `drugs` row, one row per ingredient.
--- source 'prod_ai': FDA's active-ingredient field (since 2014Q3), split on '\' for combinations.
--- source 'drugname': no prod_ai, so the cleaned drug name (vocab_drugname_* macros); where the name carries its
--- ingredient in brackets ('CIPROBAY (CIPROFLOXACIN)') and that is a known ingredient, the bracket text is used.
+-- drug_ingredients: normalised active ingredients of every `drugs` row, one row per ingredient
+-- (drug_ingredient_texts: how each distinct prod_ai or drug name maps to ingredients).
+-- source 'prod_ai': the row's prod_ai; 'drugname': no prod_ai, so the cleaned drug name.
 -- recognised: the ingredient also occurs as a prod_ai ingredient somewhere in the database.
 create or replace view drug_ingredients as
 with drug_rows as (
@@ -9,51 +8,19 @@ with drug_rows as (
            coalesce(trim(prod_ai), '') <> '' as has_prod_ai
     from drugs
 ),
-prod_ai_ingredients as (
-    select distinct prod_ai, trim(upper(unnest(string_split(prod_ai, '\')))) as ingredient
-    from (select distinct prod_ai from drug_rows where has_prod_ai)
-),
-known as (
-    select distinct ingredient from prod_ai_ingredients where ingredient <> ''
-),
-names as (
-    select distinct drugname from drug_rows where not has_prod_ai and drugname is not null
-),
-name_parts as (
-    select drugname, 'outside' as side, unnest(vocab_ingredient_parts(vocab_drugname_outside(drugname))) as ingredient
-    from names
-    union all
-    select drugname, 'inside' as side, unnest(vocab_ingredient_parts(vocab_drugname_inside(drugname))) as ingredient
-    from names
-),
-name_sides as (
-    select p.drugname, p.side, count(*) as parts, count(k.ingredient) as known_parts
-    from name_parts p
-    left join known k on k.ingredient = p.ingredient
-    group by p.drugname, p.side
-),
--- prefer the side whose every part is a known ingredient; on a tie the text outside the brackets
-chosen as (
-    select drugname, side, known_parts = parts as recognised
-    from name_sides
-    qualify row_number() over (partition by drugname order by known_parts = parts desc, side = 'outside' desc) = 1
-),
-name_ingredients as (
-    select distinct p.drugname, p.ingredient, c.recognised
-    from chosen c
-    join name_parts p on p.drugname = c.drugname and p.side = c.side
+texts as materialized (
+    select source, text, ingredient, recognised from drug_ingredient_texts
 ),
 final as (
-    select distinct d.primaryid, d.caseid, d.quarter, d.drug_seq, d.role_cod, i.ingredient,
+    select distinct d.primaryid, d.caseid, d.quarter, d.drug_seq, d.role_cod, t.ingredient,
            'prod_ai' as source, true as recognised
     from drug_rows d
-    join prod_ai_ingredients i on i.prod_ai = d.prod_ai
-    where i.ingredient <> ''
+    join texts t on t.source = 'prod_ai' and t.text = d.prod_ai
     union all
-    select distinct d.primaryid, d.caseid, d.quarter, d.drug_seq, d.role_cod, n.ingredient,
-           'drugname' as source, n.recognised
+    select distinct d.primaryid, d.caseid, d.quarter, d.drug_seq, d.role_cod, t.ingredient,
+           'drugname' as source, t.recognised
     from drug_rows d
-    join name_ingredients n on n.drugname = d.drugname
+    join texts t on t.source = 'drugname' and t.text = d.drugname
     where not d.has_prod_ai
 )
 select * from final

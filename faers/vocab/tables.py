@@ -47,6 +47,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
 # Views in dependency order; each is one file sql/vocab_<view>.sql.
 VIEWS = (
     "drug_products",
+    "drug_ingredient_texts",
     "drug_ingredients",
     "indication_group_rows",
     "report_indication_groups",

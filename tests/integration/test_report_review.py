@@ -211,6 +211,14 @@ def test_planted_comparator_reports_follow_the_options(mirror_db):
         assert not _in_comparator(masked, imid, "ide-cel") and _in_comparator(masked, before, "liso-cel")
         excluded = masked.con.execute("SELECT reason FROM study_comparator_excluded WHERE primaryid = ?", [imid]).fetchall()
         assert excluded == [("names lenalidomide (SPM in its label)",)]
+        # the exclusion takes the texts that map to SPM-labelled ingredients, then the rows naming them: the same
+        # reports and reasons as every row's ingredients (drug_ingredients) joined to the list
+        reference = masked.con.execute(
+            "SELECT i.primaryid, min('names ' || lower(m.ingredient) || ' (SPM in its label)') FROM drug_ingredients i "
+            "JOIN vocab_masking_drugs m ON m.ingredient_key = upper(trim(i.ingredient)) "
+            "SEMI JOIN study_reports r ON r.primaryid = i.primaryid GROUP BY 1 ORDER BY 1").fetchall()
+        assert reference and masked.con.execute(
+            "SELECT primaryid, reason FROM study_comparator_excluded ORDER BY 1").fetchall() == reference
     finally:
         st.close()
 
