@@ -92,7 +92,10 @@ def store_study_versions(settings: Settings, db: Database) -> bool:
     (study.store_versions; nothing to do when they are current). `db` is the writer's: its connection is closed
     first (the study opens the file itself), the writer lock stays held."""
     db.close()
-    return study.store_versions(settings)
+    try:
+        return study.store_versions(settings)
+    except study.StudyError:  # a database the study cannot run on (no quarters loaded yet): nothing to store
+        return False
 
 
 def quarter_status(links: list, settings: Settings) -> list[tuple]:

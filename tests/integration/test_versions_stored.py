@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 
 import duckdb
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from faers import load, mirror, paths, pipeline, study
 from faers.cli import main
@@ -77,7 +79,9 @@ def test_the_report_reads_them_and_writes_what_computing_them_gives(refreshed, r
     assert "study_drug_product_versions" in ran
     assert read.keys() == computed.keys() and len(read) > 5
     for name, content in computed.items():
-        assert read[name] == content, name
+        if read[name] != content:  # floats summed in parallel differ in the last digits run to run (docs/report.md)
+            assert_frame_equal(pl.read_csv(read[name], infer_schema_length=None),
+                               pl.read_csv(content, infer_schema_length=None), rel_tol=1e-12, abs_tol=0)
 
 
 def test_a_dedup_drops_them_and_a_report_computes_them(refreshed, ran, tmp_path):
