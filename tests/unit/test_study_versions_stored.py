@@ -236,3 +236,44 @@ def _copy(settings, tmp_path):
     target.db_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(settings.db_path, target.db_path)
     return target
+
+
+def test_the_vocabularys_contents_are_in_the_fingerprint(stored, ran):
+    """The same views over other vocabulary rows (here: no names of axi-cel) is another fingerprint, though no SQL
+    text changed: the study computes its own rows, which are not the stored ones."""
+    from faers import vocab
+
+    def without_axi_cel(con):
+        vocab.install(con)
+        con.execute("DELETE FROM vocab_product_variants WHERE product = 'axi-cel'")
+
+    st = study.open_study(stored, install_vocab=without_axi_cel)
+    try:
+        study.select(st)
+        assert st.versions_catalog == "memory" and "study_drug_product_versions" in ran
+        assert st.con.execute("SELECT count(*) FROM memory.study_versions.study_drug_product_versions").fetchall() \
+            != st.con.execute("SELECT count(*) FROM faers_db.study_versions.study_drug_product_versions").fetchall()
+    finally:
+        st.close()
+
+
+def test_the_numbers_come_from_the_stored_rows(stored, tmp_path):
+    """A stored table changed behind the fingerprint's back changes the counts: the study counts from the file's
+    rows (and so the equality of test_a_study_reads_the_stored_tables_and_counts_the_same is the stored rows')."""
+    settings = _copy(stored, tmp_path)
+    con = duckdb.connect(str(settings.db_path))
+    try:
+        con.execute("DELETE FROM study_versions.study_drug_product_versions WHERE product = 'axi-cel'")
+    finally:
+        con.close()
+    st = study.open_study(settings)
+    try:
+        counts = study.signal_counts(study.expose(study.select(st), "suspect"))
+        assert st.versions_catalog == study.DB_ALIAS
+        axi = counts.filter((pl.col("product") == "axi-cel") & (pl.col("comparator") == "all"))
+        assert (axi["a"] + axi["b"]).max() == 0
+    finally:
+        st.close()
+    want, _ = _all_numbers(stored)
+    key = ("latest_version", None, False, "counts suspect")
+    assert (want[key].filter((pl.col("product") == "axi-cel") & (pl.col("comparator") == "all"))["b"] > 0).any()
