@@ -589,8 +589,9 @@ def store_versions(settings: Settings, install_vocab: Callable | None = None, fo
         con = st.con
         connection.detach(con, DB_ALIAS)
         connection.attach_writable(con, settings.db_path, DB_ALIAS)
-        _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
-        with connection.transaction(con):
+        with connection.transaction(con):  # the new tables and their fingerprint, or the old ones if this fails
+            con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")  # no table of older code left
+            _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
             for name in VERSIONS_TABLES:
                 _ddl(con, f"{name}_stored")
             load.set_settings(con, {VERSIONS_KEY: st.versions_fingerprint})
