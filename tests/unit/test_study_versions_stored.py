@@ -277,3 +277,23 @@ def test_the_numbers_come_from_the_stored_rows(stored, tmp_path):
     want, _ = _all_numbers(stored)
     key = ("latest_version", None, False, "counts suspect")
     assert (want[key].filter((pl.col("product") == "axi-cel") & (pl.col("comparator") == "all"))["b"] > 0).any()
+
+
+def test_a_store_that_fails_keeps_the_tables_and_key_it_had(stored, tmp_path, monkeypatch):
+    settings = _copy(stored, tmp_path)
+    with Database(settings) as db:
+        key = load.setting(db.con, study.VERSIONS_KEY)
+    before = _stored_tables(settings)
+    original = study._ddl
+
+    def fail_on_the_last_copy(con, name, params=None):
+        if name == f"{study.VERSIONS_TABLES[-1]}_stored":
+            raise duckdb.IOException("disk full")
+        return original(con, name, params)
+
+    monkeypatch.setattr(study, "_ddl", fail_on_the_last_copy)
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        _store(settings, force=True)
+    assert _stored_tables(settings) == before
+    with Database(settings) as db:
+        assert load.setting(db.con, study.VERSIONS_KEY) == key
