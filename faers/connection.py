@@ -115,6 +115,23 @@ def attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> 
     con.execute("SET VARIABLE faers_live_views = true")
 
 
+def attach_writable(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """ATTACH the database file read-write under `alias` (an identifier fixed by the caller, never input): a refresh's
+    copy of what a study computed in its memory catalog into the file (study.store_versions). The caller holds the
+    writer lock and has detached any read-only attach of the same file first."""
+    try:
+        con.execute(f"ATTACH ? AS {alias}", [str(path)])
+    except duckdb.Error as exc:
+        if _is_lock_error(exc):
+            raise _busy(path) from exc
+        raise
+
+
+def detach(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """DETACH the database attached as `alias` (an identifier fixed by the caller)."""
+    con.execute(f"DETACH {alias}")
+
+
 def lock_path_of(db_path: Path) -> Path:
     """The writer lock beside a database file (paths.Settings.lock_path says the same)."""
     return db_path.with_name(db_path.name + ".lock")

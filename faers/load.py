@@ -52,6 +52,10 @@ DUPLICATE_TABLES = ("duplicate_pairs", "duplicate_groups", "duplicate_model")
 USER_VIEWS = ("cases", "drugs", "reactions", "outcomes", "indications", "therapies", "report_sources")
 # Bookkeeping tables holding rows per quarter: a reloaded quarter's rows are replaced.
 QUARTER_BOOKKEEPING = ("load_files", "load_rejects", "deleted_cases", "loaded_quarters")
+# The schema of the database file where a refresh stores the study's tables over every report version
+# (study.store_versions), and the faers_settings key of the fingerprint they were computed with; dedup drops both.
+STORED_VERSIONS_SCHEMA = "study_versions"
+STORED_VERSIONS_KEY = "study_versions"
 BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")
 
 
@@ -401,7 +405,9 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
         _materialise_selection(con)  # in the same transaction: the selection and its rows change together
         # the ingredient x PT counts stored for the old selection (signals.store_database_pair_counts) go with it
         con.execute("DROP TABLE IF EXISTS pair_counts")
-        sqlfiles.run(con, "meta_faers_settings_delete", {"keys": ["pair_counts", "dedup_pending"]})
+        # and the study's tables over every report version (study.store_versions), with their fingerprint
+        con.execute(f"DROP SCHEMA IF EXISTS {STORED_VERSIONS_SCHEMA} CASCADE")  # a constant name, not input
+        sqlfiles.run(con, "meta_faers_settings_delete", {"keys": ["pair_counts", STORED_VERSIONS_KEY, "dedup_pending"]})
         set_settings(con, {"dedup_rule": rule})
     return sqlfiles.run(con, "core_case_selected_count").fetchone()[0]
 

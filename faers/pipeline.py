@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from faers import download, duplicates, load, signals
+from faers import download, duplicates, load, signals, study
 from faers.database import Database
 from faers.paths import Settings
 from faers.quarters import Quarter
@@ -67,7 +67,10 @@ def refresh_duplicates(settings: Settings, wanted: bool | None, *, changed: bool
         method = previous["method"] if previous else duplicates.DEFAULT_METHOD
         threshold = previous["threshold"] if previous else duplicates.DEFAULT_THRESHOLD
         result = duplicates.find(db.con, method, threshold, say=say)
+        # find's dedup dropped what was stored for the old selection: the pair counts and the study's versions
+        signals.store_database_pair_counts(db.con)
         db.con.execute("CHECKPOINT")
+        store_study_versions(settings, db)
         return result
 
 
@@ -80,7 +83,19 @@ def load_and_map(settings: Settings, local: list, *, start=None, end=None, rule=
         # new selection: nothing to do when they are current)
         if signals.store_database_pair_counts(db.con) is not None:
             db.con.execute("CHECKPOINT")
+        store_study_versions(settings, db)
     return results
+
+
+def store_study_versions(settings: Settings, db: Database) -> bool:
+    """The study's tables over every report version, stored in the database for each later report
+    (study.store_versions; nothing to do when they are current). `db` is the writer's: its connection is closed
+    first (the study opens the file itself), the writer lock stays held."""
+    db.close()
+    try:
+        return study.store_versions(settings)
+    except study.StudyError:  # a database the study cannot run on (no quarters loaded yet): nothing to store
+        return False
 
 
 def quarter_status(links: list, settings: Settings) -> list[tuple]:

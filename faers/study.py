@@ -8,6 +8,7 @@ them, so two selections coexist and nothing a call builds changes what a later c
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from enum import StrEnum
 import duckdb
 import polars as pl
 
-from faers import sqlfiles, stats
+from faers import connection, load, sqlfiles, stats
 from faers.database import Database
 from faers.errors import FaersError
 from faers.load import DEDUP_RULES as DEDUP_RULES_OF_LOADER
@@ -135,6 +136,10 @@ class Study:
     loaded: list[str]  # quarters in the database, sorted
     db_rule: str  # the dedup rule the database's views use
     versions_ready: bool = False  # the vocabulary views are materialised over every report version
+    # where VERSIONS_SCHEMA is read from: the memory catalog (computed this run) or DB_ALIAS (a refresh stored the
+    # tables in the file and their fingerprint matches this study's: _materialise_versions)
+    versions_catalog: str = "memory"
+    versions_fingerprint: str = ""  # _versions_fingerprint, taken once the vocabulary is installed
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
     _bases: dict = field(default_factory=dict, repr=False)  # (rule, through, count_unspecified, counting) -> _Base
     _views: list[tuple[str, str]] | None = field(default=None, repr=False)
@@ -174,7 +179,8 @@ def _cursor(study: Study, path: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
     case_selected is the database's own (study._own_schemas), the user view `cases` reads the rows the database
     materialised at dedup (case_facts) instead of computing them again over every report (case_facts_live)."""
     cur = study.con.cursor()
-    cur.execute("SET search_path = ?", [",".join((*(f"memory.{s}" for s in path), "memory.main", f"{DB_ALIAS}.main"))])
+    schemas = (f"{study.versions_catalog if s == VERSIONS_SCHEMA else 'memory'}.{s}" for s in path)
+    cur.execute("SET search_path = ?", [",".join((*schemas, "memory.main", f"{DB_ALIAS}.main"))])
     for name, value, type_ in sqlfiles.run(study.con, "study_connection_variables").fetchall():
         cur.execute(f"SET VARIABLE {name} = CAST(? AS {type_})", [value])  # names the connection has, not input
     if study._own_schemas & set(path):
@@ -210,11 +216,12 @@ class _Scope:
             raise StudyError(f"{type(self).__name__} {self.schema} was released: select again")
 
 
-def _new_schema(study: Study, schema: str) -> None:
-    """Create a schema of the memory catalog. The one CREATE the study builds in Python (with the DROPs of its
-    schemas in release and _materialise_versions): a schema is named by an identifier, which cannot be a bound
-    parameter, and every name comes from the study itself (VERSIONS_SCHEMA, study_<kind>_<n>), never from input."""
-    study.con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{schema}")
+def _new_schema(study: Study, schema: str, catalog: str = "memory") -> None:
+    """Create a schema of the memory catalog (or of the database attached writable by store_versions: DB_ALIAS).
+    The one CREATE the study builds in Python (with the DROPs of its schemas in release and _materialise_versions):
+    a schema is named by an identifier, which cannot be a bound parameter, and every name comes from the study
+    itself (VERSIONS_SCHEMA, study_<kind>_<n>, DB_ALIAS), never from input."""
+    study.con.execute(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
 
 
 def _scope(study: Study, parent: tuple[str, ...], kind: str) -> tuple[str, tuple[str, ...], duckdb.DuckDBPyConnection]:
@@ -327,8 +334,10 @@ def open_study(settings: Settings, install_vocab: Callable | None = None) -> Stu
         raise StudyError(f"{path} has no quarters loaded: run `faers refresh` (or `faers load`) first")
     rule = current_dedup_rule(con) or DEFAULT_DEDUP_RULE
     (install_vocab or _vocab_install())(con)
+    st = Study(con=con, settings=settings, loaded=loaded, db_rule=rule)
+    st.versions_fingerprint = _versions_fingerprint(st)  # before the study adds tables of its own to memory.main
     _ddl(con, "study_report_strata")  # Study.query (the database's own selection) reads it too: signals --all
-    return Study(con=con, settings=settings, loaded=loaded, db_rule=rule)
+    return st
 
 
 def resolve_cutoff(study: Study, cutoff: str | None) -> str:
@@ -485,6 +494,17 @@ VERSIONED_VIEWS = {"drug_product": "drug_products", "event_group_reaction": "eve
 
 
 def _materialise_versions(study: Study) -> None:
+    """The tables over every report version (VERSIONS_TABLES) each selection reads through VERSIONS_SCHEMA: those a
+    refresh stored in the database file (store_versions) when their fingerprint is this study's, else computed now
+    in the memory catalog (_compute_versions)."""
+    if _versions_stored(study):
+        study.versions_catalog = DB_ALIAS
+        return
+    study.versions_catalog = "memory"
+    _compute_versions(study)
+
+
+def _compute_versions(study: Study) -> None:
     """Materialise VERSIONED_VIEWS over every report version in the schema study_versions (its case_selected holds
     them all, and its copies of the views read that), then drop everything there but those tables."""
     _new_schema(study, VERSIONS_SCHEMA)
@@ -508,6 +528,77 @@ def _materialise_versions(study: Study) -> None:
         con.execute(f"DROP TABLE memory.{VERSIONS_SCHEMA}.case_selected")
     finally:
         con.close()
+
+
+# What _compute_versions leaves in VERSIONS_SCHEMA: what a refresh stores in the database's schema of the same name
+# (each copied by sql/<table>_stored.sql) and every selection reads.
+VERSIONS_TABLES = ("study_drug_product_versions", "study_event_group_reaction_versions",
+                   "study_indication_group_versions", "study_neoplasm_indication_versions",
+                   "study_car_t_start_versions", "study_case_first_quarters", "study_universe_cases",
+                   "study_outside_counts", "study_reports_other")
+# The SQL files _compute_versions runs (their text is part of the stored tables' fingerprint).
+VERSIONS_SQL = ("study_case_selected_all_versions", *(f"study_{key}_versions" for key in VERSIONED_VIEWS),
+                *(f"study_{name}" for name in VERSIONED_VIEWS.values()), *VERSIONS_TABLES[4:])
+VERSIONS_KEY = load.STORED_VERSIONS_KEY  # faers_settings key: the fingerprint the stored tables were computed with
+
+
+def _versions_fingerprint(study: Study) -> str:
+    """What the tables over every report version are computed from: the SQL files that compute them, the views they
+    read (the database's user views and the vocabulary's, as this study has them), the contents of the vocabulary's
+    tables installed in the memory catalog, and the database's data: its loaded quarters (zip hashes), dedup rule
+    and state, and duplicate groups. A study reads the stored tables only while this matches theirs."""
+    con = study.con
+    h = hashlib.sha256()
+
+    def add(*parts) -> None:
+        h.update(repr(parts).encode())
+
+    for name in VERSIONS_SQL:
+        add(name, sqlfiles.sql(name))
+    for name, text in sqlfiles.run(con, "study_copied_views", {"catalog": DB_ALIAS}).fetchall():  # as _views has them
+        add(name, text)
+    for (name,) in sqlfiles.run(con, "study_memory_table_names").fetchall():
+        add(name, *sqlfiles.run(con, "study_table_hash", {"name": f"memory.main.{name}"}).fetchall())
+    add(sorted(load.loaded_quarters(con).items()), load.current_dedup_rule(con), load.dedup_pending(con))
+    if load.has_objects(con, ["duplicate_groups"]):
+        add(*sqlfiles.run(con, "study_table_hash", {"name": f"{DB_ALIAS}.main.duplicate_groups"}).fetchall())
+    return h.hexdigest()
+
+
+def _versions_stored(study: Study) -> bool:
+    """The database file holds every table of VERSIONS_TABLES (schema VERSIONS_SCHEMA), stored with this study's
+    fingerprint."""
+    stored = {name for (name,) in sqlfiles.run(study.con, "study_stored_versions_tables",
+                                               {"catalog": DB_ALIAS, "schema": VERSIONS_SCHEMA}).fetchall()}
+    return (set(VERSIONS_TABLES) <= stored and bool(study.versions_fingerprint)
+            and load.setting(study.con, VERSIONS_KEY) == study.versions_fingerprint)
+
+
+def store_versions(settings: Settings, install_vocab: Callable | None = None, force: bool = False) -> bool:
+    """Compute the tables over every report version (VERSIONS_TABLES) with the study's own code, as a report would,
+    and store them in the database file (schema VERSIONS_SCHEMA, fingerprint under faers_settings VERSIONS_KEY), so
+    each later study reads them instead of computing them (about 90 s of a report at full size). A refresh calls
+    this after installing the vocabularies, holding the writer lock with no other connection open on the file:
+    the study attaches it read-only, then, once the tables are in its memory catalog, writable for the copy.
+    Nothing to do (False) when the stored tables are current; True when it stored them. load.dedup drops them."""
+    st = open_study(settings, install_vocab)
+    try:
+        if not force and _versions_stored(st):
+            return False
+        _compute_versions(st)
+        con = st.con
+        connection.detach(con, DB_ALIAS)
+        connection.attach_writable(con, settings.db_path, DB_ALIAS)
+        with connection.transaction(con):  # the new tables and their fingerprint, or the old ones if this fails
+            con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")  # no table of older code left
+            _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
+            for name in VERSIONS_TABLES:
+                _ddl(con, f"{name}_stored")
+            load.set_settings(con, {VERSIONS_KEY: st.versions_fingerprint})
+        con.execute(f"CHECKPOINT {DB_ALIAS}")  # the catalog name the study attaches the file as
+        return True
+    finally:
+        st.close()
 
 
 def expose(selection: Selection, roles: Roles | str) -> Exposure:
