@@ -21,7 +21,7 @@ from faers import connection, load, sqlfiles, stats
 from faers.database import Database
 from faers.errors import FaersError
 from faers.load import DEDUP_RULES as DEDUP_RULES_OF_LOADER
-from faers.load import DEFAULT_DEDUP_RULE, current_dedup_rule
+from faers.load import DEFAULT_DEDUP_RULE, current_dedup_rule, dedup_pending
 from faers.paths import Settings
 
 PRODUCTS = ("axi-cel", "tisa-cel", "brexu-cel", "liso-cel", "ide-cel", "cilta-cel", "obe-cel")
@@ -414,9 +414,10 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
         _materialise_versions(study)
         study.versions_ready = True
     schema, path, con = _scope(study, (VERSIONS_SCHEMA,), "selection")
-    if rule == study.db_rule and through == study.loaded[-1] and not counting:
+    if rule == study.db_rule and through == study.loaded[-1] and not counting and not dedup_pending(study.con):
         # the loader's dedup SQL over every loaded quarter: the same rows as the database's own case_selected, so
-        # its copy of `cases` may read case_facts (materialised at dedup); a fresh cursor takes the setting
+        # its copy of `cases` may read case_facts (materialised at dedup, current unless a quarter was loaded
+        # after it); a fresh cursor takes the setting
         study._own_schemas.add(schema)
         con.close()
         con = _cursor(study, path)

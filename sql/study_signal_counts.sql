@@ -12,9 +12,14 @@
 WITH as_of AS (
     SELECT DISTINCT unnest(CAST($as_of AS VARCHAR[])) AS as_of
 ),
-reports AS (
+report_rows AS (
     SELECT primaryid, first_quarter FROM study_reports
     WHERE first_quarter <= (SELECT max(as_of) FROM as_of)
+),
+-- one row per report: a report (primaryid) filed under two case ids can be selected twice (the latest version of
+-- each case), and its events, exposures and exclusions count once, from its earliest first quarter
+reports AS (
+    SELECT primaryid, min(first_quarter) AS first_quarter FROM report_rows GROUP BY primaryid
 ),
 products AS (
     SELECT product FROM vocab_products
@@ -110,7 +115,7 @@ counts AS (
 -- listing them (study_reports_other, study_comparator_excluded_other; none in a full selection): no event, no CAR T
 -- product, no indication group, so they enter the `all` comparator's N only
 report_q AS (
-    SELECT first_quarter, count(*) AS reports FROM reports GROUP BY ALL
+    SELECT first_quarter, count(*) AS reports FROM report_rows GROUP BY ALL
     UNION ALL
     SELECT first_quarter, reports FROM study_reports_other
 ),

@@ -38,6 +38,9 @@ def db(tmp_path_factory):
         Report(902, 1, QUARTERS[3], **OTHER),
         SplitReport(903, 1, QUARTERS[0], **OTHER, pid=90301), SplitReport(904, 1, QUARTERS[2], **OTHER, pid=90301),
         Report(905, 1, QUARTERS[1], **OTHER),  # grouped below with a CAR T case, and its representative
+        # a report with an SPM under two case ids: the latest version of both cases, so selected twice
+        SplitReport(906, 1, QUARTERS[0], [("LISINOPRIL", "PS")], ["Acute myeloid leukaemia"], "Hypertension", pid=90601),
+        SplitReport(907, 1, QUARTERS[2], [("LISINOPRIL", "PS")], ["Acute myeloid leukaemia"], "Hypertension", pid=90601),
     ]
     data.deleted[QUARTERS[3]] = [901]
     settings, data = build_db(tmp_path_factory.mktemp("study_counting"), data)
@@ -101,7 +104,7 @@ def test_the_outside_reports_are_counted_by_their_first_quarter(db):
         study.select(st, "latest_version", None, counting=True)
         universe = {r[0] for r in st.con.execute("SELECT caseid FROM memory.study_versions.study_universe_cases")
                     .fetchall()}
-        assert {903, 904, 905} <= universe and not {900, 901, 902} & universe
+        assert {903, 904, 905, 906, 907} <= universe and not {900, 901, 902} & universe
         for through, outside in ((QUARTERS[0], {"2023Q2": 4}),
                                  (QUARTERS[2], {"2023Q2": 4, "2023Q3": 4, "2023Q4": 3}),
                                  (QUARTERS[3], {"2023Q2": 4, "2023Q3": 3, "2023Q4": 3, "2024Q1": 4})):
@@ -143,5 +146,40 @@ def test_the_timeline_counts_every_quarter_in_one_pass_as_each_quarter_alone(db)
                                 & (pl.col("comparator") == "all")).row(0, named=True)
             sizes.append(sum(cell[k] for k in "abcd"))
         assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    finally:
+        st.close()
+
+
+def test_a_report_selected_twice_counts_its_event_once(db):
+    """Report 90601 is the latest version of two cases (906, 907), so the latest_version selection lists it twice;
+    its SPM counts once: with roles any (exposed = named), a + c of the `all` comparator is the number of distinct
+    reports with the event."""
+    st = study.open_study(db)
+    try:
+        selection = study.select(st, "latest_version", None)
+        assert selection.con.execute("SELECT count(*) FROM case_selected WHERE primaryid = 90601").fetchall()[0][0] == 2
+        counts = study.signal_counts(study.expose(selection, "any"), ("leukemia",))
+        cell = counts.filter((pl.col("product") == "all_car_t") & (pl.col("comparator") == "all")).row(0, named=True)
+        distinct = selection.con.execute("SELECT count(DISTINCT primaryid) FROM study_event_groups "
+                                         "WHERE event_group = 'leukemia'").fetchall()[0][0]
+        assert cell["a"] + cell["c"] == distinct
+    finally:
+        st.close()
+
+
+def test_the_own_selection_computes_cases_while_a_dedup_is_pending(tmp_path):
+    """After a quarter is loaded and before its dedup, case_facts is stale: the database's own selection then
+    computes `cases` over its case_selected (case_facts_live) like any other."""
+    from faers import load
+
+    settings, _ = build_db(tmp_path)
+    con = Database(settings, read_only=False).con
+    try:
+        load.mark_dedup_pending(con)
+    finally:
+        con.close()
+    st = study.open_study(settings)
+    try:
+        assert study.select(st).con.execute("SELECT getvariable('faers_live_views')").fetchall()[0][0] is True
     finally:
         st.close()
