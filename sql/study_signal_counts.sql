@@ -12,14 +12,12 @@
 WITH as_of AS (
     SELECT DISTINCT unnest(CAST($as_of AS VARCHAR[])) AS as_of
 ),
-report_rows AS (
+-- a report (primaryid) filed under two case ids can be selected twice (the latest version of each case): its
+-- events, exposures and exclusions count once, from its earliest first quarter (grouped after the join, over the
+-- few reports they concern, not over every report)
+reports AS (
     SELECT primaryid, first_quarter FROM study_reports
     WHERE first_quarter <= (SELECT max(as_of) FROM as_of)
-),
--- one row per report: a report (primaryid) filed under two case ids can be selected twice (the latest version of
--- each case), and its events, exposures and exclusions count once, from its earliest first quarter
-reports AS (
-    SELECT primaryid, min(first_quarter) AS first_quarter FROM report_rows GROUP BY primaryid
 ),
 products AS (
     SELECT product FROM vocab_products
@@ -30,23 +28,30 @@ event_groups AS (
     SELECT unnest(CAST($groups AS VARCHAR[])) AS event_group
 ),
 events AS (
-    SELECT e.primaryid, e.event_group, r.first_quarter
+    SELECT e.primaryid, e.event_group, min(r.first_quarter) AS first_quarter
     FROM study_event_groups e
     JOIN reports r USING (primaryid)
     SEMI JOIN event_groups g USING (event_group)
+    GROUP BY e.primaryid, e.event_group
 ),
 exposed AS (
-    SELECT x.primaryid, x.product, r.first_quarter FROM study_exposed x JOIN reports r USING (primaryid)
-    UNION
-    SELECT x.primaryid, 'all_car_t', r.first_quarter FROM study_exposed x JOIN reports r USING (primaryid)
+    SELECT primaryid, product, min(first_quarter) AS first_quarter FROM (
+        SELECT x.primaryid, x.product, r.first_quarter FROM study_exposed x JOIN reports r USING (primaryid)
+        UNION ALL
+        SELECT x.primaryid, 'all_car_t', r.first_quarter FROM study_exposed x JOIN reports r USING (primaryid)
+    ) GROUP BY primaryid, product
 ),
 named AS (
-    SELECT DISTINCT d.primaryid, d.product, r.first_quarter FROM study_car_t_drugs d JOIN reports r USING (primaryid)
-    UNION
-    SELECT DISTINCT d.primaryid, 'all_car_t', r.first_quarter FROM study_car_t_drugs d JOIN reports r USING (primaryid)
+    SELECT primaryid, product, min(first_quarter) AS first_quarter FROM (
+        SELECT d.primaryid, d.product, r.first_quarter FROM study_car_t_drugs d JOIN reports r USING (primaryid)
+        UNION ALL
+        SELECT d.primaryid, 'all_car_t', r.first_quarter FROM study_car_t_drugs d JOIN reports r USING (primaryid)
+    ) GROUP BY primaryid, product
 ),
 excluded AS (
-    SELECT x.primaryid, r.first_quarter FROM study_comparator_excluded x JOIN reports r USING (primaryid)
+    SELECT x.primaryid, min(r.first_quarter) AS first_quarter
+    FROM study_comparator_excluded x JOIN reports r USING (primaryid)
+    GROUP BY x.primaryid
 ),
 indication_population AS (
     SELECT primaryid, group_set, first_quarter FROM study_indication_population
@@ -115,7 +120,7 @@ counts AS (
 -- listing them (study_reports_other, study_comparator_excluded_other; none in a full selection): no event, no CAR T
 -- product, no indication group, so they enter the `all` comparator's N only
 report_q AS (
-    SELECT first_quarter, count(*) AS reports FROM report_rows GROUP BY ALL
+    SELECT first_quarter, count(*) AS reports FROM reports GROUP BY ALL
     UNION ALL
     SELECT first_quarter, reports FROM study_reports_other
 ),
