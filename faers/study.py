@@ -369,7 +369,7 @@ def _copy_views(con: duckdb.DuckDBPyConnection, study: Study, skip=()) -> None:
 COUNTING_UNITS = {"latest_version": "case", "latest_version+duplicates": "case", "none": "report"}
 
 
-def counting_applies(study: Study, rule: str, options: StudyOptions) -> bool:
+def counting_applies(rule: str, options: StudyOptions) -> bool:
     """A counting selection gives the full selection's counts for this rule and these options: a stratum and the
     SPM-labelled-drug exclusion take every report's own fields, so they need the full selection."""
     return rule in COUNTING_UNITS and not options.stratum and not options.exclude_masking
@@ -390,7 +390,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None,
     if rule not in DEDUP_RULES:
         raise StudyError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
     through = resolve_cutoff(study, through)
-    counting = bool(counting) and counting_applies(study, rule, options)
+    counting = bool(counting) and counting_applies(rule, options)
     key = (rule, through, bool(count_unspecified), counting)
     base = study._bases.get(key)
     if base is None or base.released:
@@ -401,7 +401,7 @@ def select(study: Study, rule: str | None = None, through: str | None = None,
 def with_options(selection: Selection, options: StudyOptions) -> Selection:
     """The same reports with other comparator and counting options (only the tables they change are rebuilt)."""
     selection = check_value(selection, Selection, "with_options")
-    if selection.counting and not counting_applies(selection.study, selection.rule, options):
+    if selection.counting and not counting_applies(selection.rule, options):
         raise StudyError("a counting selection cannot take a stratum or the SPM-labelled-drug exclusion: "
                          "select(..., counting=False) for those options")
     return _with_base(selection.base, selection.rule, selection.through, options, selection.count_unspecified)
