@@ -524,12 +524,9 @@ def duplicates_cmd(
 
     `faers dedup latest_version+duplicates` then counts each group once. Example: faers duplicates --threshold 0.95
     """
-    from faers import duplicates
-    from faers.database import Database
+    from faers import pipeline
 
-    with Database(settings(ctx)).writer() as db:
-        result = duplicates.find(db.con, method, threshold, say=_progress_printer())
-        db.con.execute("CHECKPOINT")
+    result = pipeline.find_duplicates(settings(ctx), method, threshold, say=_progress_printer())
     out.print(f"{result.reports:,} reports compared in {result.candidate_pairs:,} candidate pairs ({result.method}); "
               f"{result.pairs:,} pairs at p >= {result.threshold}, {result.groups:,} groups of "
               f"{result.reports_in_groups:,} reports: {result.duplicates_removed:,} duplicates "

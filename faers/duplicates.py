@@ -182,37 +182,68 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     con.execute("SET enable_progress_bar = false")
-    load.mark_dedup_pending(con)  # the selection is latest_version until the rule is applied again below
-    sqlfiles.run(con, "core_case_latest")
     if not load.has_objects(con, ["drug_ingredients"]):
         vocab.install(con)
-    sqlfiles.run(con, "core_duplicate_features", {"max_block": max_block, "max_broad_block": MAX_BROAD_BLOCK})
-    reports = sqlfiles.run(con, "core_duplicate_features_count").fetchall()[0][0]
-    seconds["features"] = time.perf_counter() - started
-    say(f"duplicates: {reports:,} reports, blocking and scoring ({method})")
-    model = None
-    t = time.perf_counter()
-    if method == "splink":
-        candidates, model = _splink_pairs(con, reports, seed=seed)
-    elif method == "em":
-        candidates, model = _model_pairs(con, reports, seed=seed)
-    else:
-        candidates = _exact_pairs(con)
-    seconds["pairs"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with connection.transaction(con):
-        _write_pairs(con, candidates, method, threshold)
-        _write_groups(con)
-        _write_model(con, model, method, threshold)
-    load.dedup(con, rule)
+    # Compared: every case's latest version, in a temp case_selected that shadows the database's own for this
+    # connection (the user views compute over it live), so the database's selection is untouched until the new
+    # groups are written, and a search that fails (out of memory, interrupted) leaves the database as it was.
+    try:
+        _build_features(con, max_block)
+        reports = sqlfiles.run(con, "core_duplicate_features_count").fetchall()[0][0]
+        seconds["features"] = time.perf_counter() - started
+        say(f"duplicates: {reports:,} reports, blocking and scoring ({method})")
+        model = None
+        t = time.perf_counter()
+        if method == "splink":
+            candidates, model = _splink_pairs(con, reports, seed=seed)
+        elif method == "em":
+            candidates, model = _model_pairs(con, reports, seed=seed)
+        else:
+            candidates = _exact_pairs(con)
+        seconds["pairs"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with connection.transaction(con):
+            _write_pairs(con, candidates, method, threshold)
+            _write_groups(con)
+            _write_model(con, model, method, threshold)
+        n_candidates = sqlfiles.run(con, "core_duplicate_candidates_count").fetchall()[0][0]
+    finally:
+        for name in ("duplicate_candidates", "duplicate_features", "duplicate_features_keyed",
+                     "duplicate_full_blocks", "case_selected"):
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")  # names fixed here, never input
+        con.execute("RESET VARIABLE faers_live_views")
+    # The groups change the database's selection only under the rule that uses them (or when a dedup is due):
+    # under latest_version the selection, its pair counts and the study's stored tables stand.
+    if rule == DEDUP_RULE or load.dedup_pending(con):
+        load.dedup(con, rule)
     seconds["groups"] = time.perf_counter() - t
     pairs, groups, members = sqlfiles.run(con, "core_duplicate_group_counts").fetchall()[0]
-    n_candidates = sqlfiles.run(con, "core_duplicate_candidates_count").fetchall()[0][0]
-    con.execute("DROP TABLE IF EXISTS duplicate_candidates")
-    con.execute("DROP TABLE IF EXISTS duplicate_features")
     seconds["total"] = time.perf_counter() - started
     return DuplicatesResult(method, threshold, reports, n_candidates, pairs, groups, members,
                             {k: round(v, 2) for k, v in seconds.items()}, model)
+
+
+# About this many reports' ingredient, PT and outcome lists are aggregated at once (DuckDB cannot spill list()
+# states; at full FAERS, 18 M reports in one aggregate exceed the default 2 GB memory limit).
+FEATURE_BATCH_REPORTS = 2_000_000
+
+
+def _build_features(con: duckdb.DuckDBPyConnection, max_block: int) -> None:
+    """duplicate_features over the latest_version selection (a temp case_selected), one primaryid range at a
+    time, then uninformative blocking keys dropped (sql/core_duplicate_features.sql)."""
+    sqlfiles.run(con, "core_macros")  # faers_latest_versions, for a database made by older code
+    sqlfiles.run(con, "core_case_selected_latest")
+    con.execute("SET VARIABLE faers_live_views = true")  # `cases` over the temp selection (sql/out_cases.sql)
+    sqlfiles.run(con, "core_duplicate_feature_rows")
+    sqlfiles.run(con, "core_duplicate_features_keyed")
+    selected = con.execute("SELECT count(*) FROM temp.main.case_selected").fetchone()[0]
+    batches = max(1, -(-selected // FEATURE_BATCH_REPORTS))
+    for lo, hi in sqlfiles.run(con, "core_duplicate_feature_ranges", {"batches": batches}).fetchall():
+        sqlfiles.run(con, "core_duplicate_features_keyed_insert", {"lo": lo, "hi": hi})
+    sqlfiles.run(con, "core_duplicate_full_blocks", {"max_block": max_block, "max_broad_block": MAX_BROAD_BLOCK})
+    sqlfiles.run(con, "core_duplicate_features")
+    con.execute("DROP TABLE duplicate_features_keyed")
+    con.execute("DROP TABLE duplicate_full_blocks")
 
 
 def _exact_pairs(con: duckdb.DuckDBPyConnection) -> str:

@@ -400,6 +400,7 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
     if rule not in DEDUP_RULES:
         raise FaersError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
     with connection.transaction(con):
+        sqlfiles.run(con, "core_macros")  # a database made by older code may lack one the rule uses
         for step in DEDUP_RULES[rule]:
             sqlfiles.run(con, step)
         _materialise_selection(con)  # in the same transaction: the selection and its rows change together

@@ -66,9 +66,18 @@ def refresh_duplicates(settings: Settings, wanted: bool | None, *, changed: bool
             return None
         method = previous["method"] if previous else duplicates.DEFAULT_METHOD
         threshold = previous["threshold"] if previous else duplicates.DEFAULT_THRESHOLD
+    return find_duplicates(settings, method, threshold, say=say)
+
+
+def find_duplicates(settings: Settings, method: str = duplicates.DEFAULT_METHOD,
+                    threshold: float = duplicates.DEFAULT_THRESHOLD, *, say=None):
+    """`faers duplicates`: the cross-report duplicate search (duplicates.find), then what the new groups made
+    stale stored again for the reports that follow: the ingredient x PT counts when the selection changed (rule
+    latest_version+duplicates) and the study's tables over every report version (their fingerprint holds the
+    groups). A search that fails leaves the database as it was."""
+    with Database(settings).writer() as db:
         result = duplicates.find(db.con, method, threshold, say=say)
-        # find's dedup dropped what was stored for the old selection: the pair counts and the study's versions
-        signals.store_database_pair_counts(db.con)
+        signals.store_database_pair_counts(db.con)  # nothing to do when the selection did not change
         db.con.execute("CHECKPOINT")
         store_study_versions(settings, db)
         return result

@@ -44,3 +44,25 @@ CREATE OR REPLACE MACRO faers_weight_kg(wt, wt_cod) AS
          THEN round(faers_weight_raw(wt, wt_cod), 3) END;
 -- Quarter label '2023Q4' -> monotone integer, for ordering and comparisons.
 CREATE OR REPLACE MACRO faers_quarter_index(q) AS CAST(substr(q, 1, 4) AS INTEGER) * 4 + CAST(substr(q, 6, 1) AS INTEGER) - 1;
+-- The latest_version selection (rule "latest_version": sql/core_case_latest.sql; faers/duplicates.py compares it as
+-- a temp case_selected): one report per case after FDA's deleted-case lists. Per caseid keep max caseversion; ties
+-- -> later quarter; then max primaryid. Legacy AERS reports have caseversion 0 and caseid = legacy CASE, so a
+-- FAERS version of the same case always wins over legacy.
+CREATE OR REPLACE MACRO faers_latest_versions() AS TABLE
+    WITH deleted AS (
+        SELECT DISTINCT caseid FROM deleted_cases
+    ),
+    reports AS (
+        SELECT primaryid, coalesce(caseid, primaryid) AS caseid, coalesce(caseversion, 0) AS caseversion, quarter
+        FROM demo_all
+        WHERE primaryid IS NOT NULL
+    ),
+    kept AS (
+        SELECT r.* FROM reports r ANTI JOIN deleted d ON r.caseid = d.caseid
+    )
+    SELECT primaryid, quarter, caseid
+    FROM kept
+    QUALIFY row_number() OVER (
+        PARTITION BY caseid
+        ORDER BY caseversion DESC, faers_quarter_index(quarter) DESC, primaryid DESC
+    ) = 1;

@@ -4,6 +4,7 @@ latest_version+duplicates, the refresh step's default and the CLI."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from faers import duplicates, load, mirror, paths, pipeline
@@ -129,3 +130,116 @@ def test_cli_reports_pairs_and_groups(mirror_db, capsys):
     assert "candidate pairs (exact)" in out and "groups of" in out
     assert main(["--home", str(settings.home), "duplicates", "--method", "nope"]) != 0
     assert "unknown duplicates method" in capsys.readouterr().err
+
+
+def _state(settings) -> dict:
+    """What a user's next command reads: the selection, the settings (dedup rule and state, the stored tables'
+    fingerprints) and which stored tables exist."""
+    con = Database(settings, read_only=True).con
+    try:
+        return {
+            "selection": con.execute("SELECT primaryid, quarter, caseid FROM case_selected ORDER BY ALL").fetchall(),
+            "cases": con.execute("SELECT count(*) FROM cases").fetchone()[0],
+            "settings": dict(con.execute("SELECT key, value FROM faers_settings WHERE key NOT LIKE 'duplicates_%'").fetchall()),
+            "pair_counts": load.has_objects(con, ["pair_counts"]),
+            "groups": con.execute("SELECT primaryid, group_id FROM duplicate_groups ORDER BY ALL").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def small_db(tmp_path):
+    result = mirror.generate(tmp_path / "mirror", quarters=list(mirror.DEMO_PRESET[-2:]), reports_per_quarter=80, seed=5)
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    pipeline.load_and_map(settings, [load.local_zip(z) for z in result.zip_paths.values()])
+    return settings
+
+
+@pytest.mark.parametrize("stage", ["_model_pairs", "_write_groups"])
+def test_a_search_that_fails_leaves_the_database_as_it_was(small_db, monkeypatch, stage):
+    """Out of memory while scoring (or an interrupt while writing): the selection, dedup state, stored pair
+    counts and study tables are those of before, and no dedup is left pending."""
+    settings = small_db
+    before = _state(settings)
+    assert before["pair_counts"] and load.STORED_VERSIONS_KEY in before["settings"]
+
+    def fail(*_args, **_kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block (planted)")
+
+    monkeypatch.setattr(duplicates, stage, fail)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        pipeline.find_duplicates(settings, "em")
+    after = _state(settings)
+    assert after == before
+    assert "dedup_pending" not in after["settings"]
+
+
+def test_a_search_under_latest_version_keeps_the_selection_and_restores_the_study_tables(small_db):
+    settings = small_db
+    before = _state(settings)
+    result = pipeline.find_duplicates(settings, "em")
+    after = _state(settings)
+    assert result.groups > 0 and after["groups"]
+    assert after["selection"] == before["selection"]
+    assert after["settings"]["pair_counts"] == before["settings"]["pair_counts"]  # the counts stand
+    # the study's stored tables are fingerprinted with the groups: stored again, under a new fingerprint
+    assert after["settings"][load.STORED_VERSIONS_KEY] != before["settings"][load.STORED_VERSIONS_KEY]
+    assert "dedup_pending" not in after["settings"]
+
+
+def test_a_search_under_the_duplicates_rule_compares_every_latest_version(small_db):
+    """Under latest_version+duplicates the database shows one report per group, but a new search still compares
+    every case's latest version (else the members it dropped could never be grouped again)."""
+    settings = small_db
+    first = pipeline.find_duplicates(settings, "em")
+    with Database(settings).writer() as db:
+        latest = db.con.execute("SELECT count(*) FROM case_selected").fetchone()[0]
+        kept = load.dedup(db.con, "latest_version+duplicates")
+        db.con.close()
+    assert kept == latest - first.duplicates_removed < latest
+    groups = _state(settings)["groups"]
+    again = pipeline.find_duplicates(settings, "em")
+    assert again.reports == first.reports == latest
+    state = _state(settings)
+    assert state["groups"] == groups
+    assert state["cases"] == kept and state["settings"]["dedup_rule"] == "latest_version+duplicates"
+
+
+def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatch):
+    """The features are aggregated a range of reports at a time (list() cannot spill); the ranges change nothing,
+    and a blocking key is dropped exactly where more than max_block reports share it."""
+    settings = small_db
+
+    def features(batch: int, max_block: int) -> list[dict]:
+        monkeypatch.setattr(duplicates, "FEATURE_BATCH_REPORTS", batch)
+        with Database(settings).writer() as db:
+            con = db.con
+            try:
+                duplicates._build_features(con, max_block)
+                cur = con.execute("SELECT * FROM duplicate_features ORDER BY primaryid")
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            finally:
+                con.close()
+
+    one = features(10**9, duplicates.MAX_BLOCK)
+    assert len(one) > 100 and all(r["pts"] for r in one[:10])
+    assert features(7, duplicates.MAX_BLOCK) == one
+    monkeypatch.setattr(duplicates, "MAX_BROAD_BLOCK", 10**9)
+    raw = features(10**9, 10**9)  # no key dropped
+    monkeypatch.setattr(duplicates, "MAX_BROAD_BLOCK", 2)
+    capped = features(13, 1)
+    assert [r["primaryid"] for r in capped] == [r["primaryid"] for r in raw]
+    dropped = 0
+    for key in duplicates.BLOCKING_KEYS:
+        limit = 2 if key == "key_drug_country" else 1
+        sizes: dict = {}
+        for r in raw:
+            if r[key] is not None:
+                sizes[r[key]] = sizes.get(r[key], 0) + 1
+        for r, c in zip(raw, capped, strict=True):
+            expected = r[key] if r[key] is not None and sizes[r[key]] <= limit else None
+            assert c[key] == expected, (key, r["primaryid"])
+            dropped += r[key] is not None and expected is None
+    assert dropped > 0  # the small max_block did drop blocks
