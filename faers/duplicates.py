@@ -236,7 +236,7 @@ def _build_features(con: duckdb.DuckDBPyConnection, max_block: int) -> None:
     con.execute("SET VARIABLE faers_live_views = true")  # `cases` over the temp selection (sql/out_cases.sql)
     sqlfiles.run(con, "core_duplicate_feature_rows")
     sqlfiles.run(con, "core_duplicate_features_keyed")
-    selected = con.execute("SELECT count(*) FROM temp.main.case_selected").fetchone()[0]
+    selected = sqlfiles.run(con, "core_case_selected_count").fetchone()[0]  # the temp selection
     batches = max(1, -(-selected // FEATURE_BATCH_REPORTS))
     for lo, hi in sqlfiles.run(con, "core_duplicate_feature_ranges", {"batches": batches}).fetchall():
         sqlfiles.run(con, "core_duplicate_features_keyed_insert", {"lo": lo, "hi": hi})
