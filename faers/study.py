@@ -442,8 +442,13 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     for name in ("study_car_t_drugs", "study_indication_groups", "study_reports"):
         _ddl(con, name)
     if classified:
-        _classify(study, path, "study_classify_keys_shared", count_unspecified,
-                  ("study_vocab_report_neoplasm_terms_from_versions", "study_event_groups_from_versions"))
+        _ddl(con, "study_shared_reports")
+        _ddl(con, "study_vocab_report_neoplasm_terms_from_versions")
+        _ddl(con, "study_event_groups_from_versions")
+        if sqlfiles.run(con, "study_shared_report_count").fetchall()[0][0]:  # reports selected twice: rare
+            _classify(study, path, "study_classify_keys_shared", count_unspecified,
+                      ("study_shared_neoplasm_terms", "study_shared_event_groups"),
+                      ("study_vocab_report_neoplasm_terms_shared", "study_event_groups_shared"))
     else:
         _ddl(con, "study_vocab_report_neoplasm_terms")
         _ddl(con, "study_event_groups")
@@ -472,33 +477,38 @@ def _classified_from_versions(count_unspecified: bool) -> bool:
             and set(CLASSIFIER_INPUTS) <= set(VERSIONED_VIEWS.values()))
 
 
-def _classify(study: Study, parent: tuple[str, ...], keys: str, count_unspecified: bool,
+def _classify(study: Study, parent: tuple[str, ...], keys: str, count_unspecified: bool, scratch: tuple[str, ...],
               collect: tuple[str, ...]) -> None:
     """Run the classifier and the event groups in a scratch schema over `parent` (the versions schema or a
     selection's) on the versioned rows of the report versions that sql `keys` lists in classify_keys (primaryid,
     quarter, classify_key), each version's rows under its classify_key as the primaryid the views key on: versions
     sharing a key are classified together as one report, versions with keys of their own each alone. Then run the
-    `collect` files in parent's first schema, with the scratch schema next in the search path (they map the keyed
-    rows back to reports), and drop the scratch schema. Returns nothing: the collect files create the tables."""
+    `scratch` files there and the `collect` files in parent's first schema, the scratch schema next in its search
+    path (they take the keyed rows into parent's tables), and drop the scratch schema. Returns nothing: the collect
+    files create or fill parent's tables."""
     schema, path, con = _scope(study, parent, "classify")
     try:
-        _ddl(con, keys)
-        _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
-        for name in CLASSIFIER_INPUTS:
-            _ddl(con, f"study_{name}_keyed")
-        for name, text in _views(study):
-            if name in CLASSIFIER_VIEWS:
-                con.execute(text)
-        _ddl(con, "study_vocab_report_neoplasm_terms")  # the classifier once, in the view's place
-        _ddl(con, "study_event_groups")
+        try:
+            _ddl(con, keys)
+            _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
+            for name in CLASSIFIER_INPUTS:
+                _ddl(con, f"study_{name}_keyed")
+            for name, text in _views(study):
+                if name in CLASSIFIER_VIEWS:
+                    con.execute(text)
+            _ddl(con, "study_vocab_report_neoplasm_terms")  # the classifier once, in the view's place
+            _ddl(con, "study_event_groups")
+            for name in scratch:
+                _ddl(con, name)
+        finally:
+            con.close()
+        out = _cursor(study, (parent[0], schema, *parent[1:]))
+        try:
+            for name in collect:
+                _ddl(out, name)
+        finally:
+            out.close()
     finally:
-        con.close()
-    out = _cursor(study, (parent[0], schema, *parent[1:]))
-    try:
-        for name in collect:
-            _ddl(out, name)
-    finally:
-        out.close()
         study.con.execute(f"DROP SCHEMA memory.{schema} CASCADE")
 
 
@@ -588,7 +598,7 @@ def _compute_versions(study: Study) -> None:
         if _classified_from_versions(VERSIONS_COUNT_UNSPECIFIED):
             # every version under a key of its own (from case_selected, which holds them all); the versions tables
             # are created here, where no copy of the classifier's views is left to shadow the scratch schema's rows
-            _classify(study, (VERSIONS_SCHEMA,), "study_classify_keys_versions", VERSIONS_COUNT_UNSPECIFIED,
+            _classify(study, (VERSIONS_SCHEMA,), "study_classify_keys_versions", VERSIONS_COUNT_UNSPECIFIED, (),
                       ("study_report_neoplasm_term_versions", "study_event_group_versions"))
         con.execute(f"DROP TABLE memory.{VERSIONS_SCHEMA}.case_selected")
     finally:
