@@ -430,17 +430,86 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     if counting:
         _ddl(con, "study_reports_other", {"outside": True, "unit": COUNTING_UNITS[rule], "through": through})
     # the selection's copies of the views; the vocabulary views materialised over every version are taken by its
-    # (primaryid, quarter)s instead (study_<view>.sql), not recomputed from the database's drug and reaction lines
-    _copy_views(con, study, skip=VERSIONED_VIEWS.values())
+    # (primaryid, quarter)s instead (study_<view>.sql), not recomputed from the database's drug and reaction lines,
+    # and so is the classifier's view, when its decisions over every version hold for this selection
+    classified = _classified_from_versions(count_unspecified)
+    _copy_views(con, study, skip=(*VERSIONED_VIEWS.values(), *(("vocab_report_neoplasm_terms",) if classified else ())))
     for name in VERSIONED_VIEWS.values():
         _ddl(con, f"study_{name}")
     _ddl(con, "study_report_strata")
     # the tables no option changes; an options schema makes its own study_reports (stratum) and study_event_groups
     # (pre-existing SPMs out) from these
-    for name in ("study_car_t_drugs", "study_vocab_report_neoplasm_terms", "study_indication_groups", "study_reports",
-                 "study_event_groups", "study_pre_existing"):
+    for name in ("study_car_t_drugs", "study_indication_groups", "study_reports"):
         _ddl(con, name)
+    if classified:
+        _ddl(con, "study_shared_reports")
+        _ddl(con, "study_vocab_report_neoplasm_terms_from_versions")
+        _ddl(con, "study_event_groups_from_versions")
+        if sqlfiles.run(con, "study_shared_report_count").fetchall()[0][0]:  # reports selected twice: rare
+            _classify(study, path, "study_classify_keys_shared", count_unspecified,
+                      ("study_shared_neoplasm_terms", "study_shared_event_groups"),
+                      ("study_vocab_report_neoplasm_terms_shared", "study_event_groups_shared"))
+    else:
+        _ddl(con, "study_vocab_report_neoplasm_terms")
+        _ddl(con, "study_event_groups")
+    _ddl(con, "study_pre_existing")
     return _Base(study, schema, path, con, counting=counting)
+
+
+# The SPM classifier (vocab_report_neoplasm_terms) and the event groups it decides (report_event_groups) are these
+# vocabulary views, in creation order, over these four versioned views. Each report's decisions read only that
+# report's rows of the four (by primaryid) and the vocabulary, and vocab_neoplasm_settings: so the classifier runs
+# once per study run over every report version, each version on its own (study_report_neoplasm_term_versions,
+# study_event_group_versions, computed with VERSIONS_COUNT_UNSPECIFIED, select()'s default), and a selection with
+# that setting takes its reports' rows from there instead of running it again (about 4.5 s CPU a selection at full
+# size).
+CLASSIFIER_VIEWS = ("report_indication_groups", "report_targets", "vocab_report_neoplasm_terms", "report_neoplasm_terms",
+                    "report_event_group_terms", "report_event_groups")
+CLASSIFIER_INPUTS = ("drug_products", "event_group_reactions", "indication_group_rows", "vocab_neoplasm_indication_rows")
+VERSIONS_COUNT_UNSPECIFIED = False
+
+
+def _classified_from_versions(count_unspecified: bool) -> bool:
+    """Whether a selection with this count_unspecified takes its classifier decisions and event groups from the
+    versions tables: they were computed with the same setting, over the versioned views they read (without those,
+    VERSIONED_VIEWS = {}, the selection runs the classifier over its own views)."""
+    return (count_unspecified == VERSIONS_COUNT_UNSPECIFIED
+            and set(CLASSIFIER_INPUTS) <= set(VERSIONED_VIEWS.values()))
+
+
+def _classify(study: Study, parent: tuple[str, ...], keys: str, count_unspecified: bool, scratch: tuple[str, ...],
+              collect: tuple[str, ...]) -> None:
+    """Run the classifier and the event groups in a scratch schema over `parent` (the versions schema or a
+    selection's) on the versioned rows of the report versions that sql `keys` lists in classify_keys (primaryid,
+    quarter, classify_key), each version's rows under its classify_key as the primaryid the views key on: versions
+    sharing a key are classified together as one report, versions with keys of their own each alone. Then run the
+    `scratch` files there and the `collect` files in parent's first schema, the scratch schema next in its search
+    path (they take the keyed rows into parent's tables), and drop the scratch schema. Returns nothing: the collect
+    files create or fill parent's tables."""
+    schema, path, con = _scope(study, parent, "classify")
+    try:
+        try:
+            _ddl(con, keys)
+            _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
+            for name in CLASSIFIER_INPUTS:
+                _ddl(con, f"study_{name}_keyed")
+            for name, text in _views(study):
+                if name in CLASSIFIER_VIEWS:
+                    con.execute(text)
+            _ddl(con, "study_vocab_report_neoplasm_terms")  # the classifier once, in the view's place
+            _ddl(con, "study_event_groups")
+            for name in scratch:
+                _ddl(con, name)
+        finally:
+            con.close()
+        out = _cursor(study, (parent[0], schema, *parent[1:]))
+        try:
+            for name in collect:
+                _ddl(out, name)
+        finally:
+            out.close()
+    finally:
+        study.con.execute(f"DROP SCHEMA memory.{schema} CASCADE")
 
 
 def _with_base(base: _Base, rule: str, through: str, options: StudyOptions, count_unspecified: bool) -> Selection:
@@ -518,14 +587,19 @@ def _compute_versions(study: Study) -> None:
         for name in VERSIONED_VIEWS.values():  # what follows here reads the materialised rows, not the views again
             con.execute(f"DROP VIEW memory.{VERSIONS_SCHEMA}.{name}")  # names of the catalog, not values
             _ddl(con, f"study_{name}")
-        for name in ("study_car_t_start_versions", "study_case_first_quarters", "study_universe_cases",
-                     "study_outside_counts"):
+        for name in ("study_car_t_start_versions", "study_case_first_quarters", "study_split_reports",
+                     "study_universe_cases", "study_outside_counts"):
             _ddl(con, name)
         # a full selection lists every report: none counted outside its rows (a counting selection has its own)
         _ddl(con, "study_reports_other", {"outside": False, "unit": "case", "through": study.loaded[-1]})
         for name, _text in reversed(_views(study)):
             kind = "TABLE" if name in VERSIONED_VIEWS.values() else "VIEW"
             con.execute(f"DROP {kind} memory.{VERSIONS_SCHEMA}.{name}")
+        if _classified_from_versions(VERSIONS_COUNT_UNSPECIFIED):
+            # every version under a key of its own (from case_selected, which holds them all); the versions tables
+            # are created here, where no copy of the classifier's views is left to shadow the scratch schema's rows
+            _classify(study, (VERSIONS_SCHEMA,), "study_classify_keys_versions", VERSIONS_COUNT_UNSPECIFIED, (),
+                      ("study_report_neoplasm_term_versions", "study_event_group_versions"))
         con.execute(f"DROP TABLE memory.{VERSIONS_SCHEMA}.case_selected")
     finally:
         con.close()
@@ -535,11 +609,15 @@ def _compute_versions(study: Study) -> None:
 # (each copied by sql/<table>_stored.sql) and every selection reads.
 VERSIONS_TABLES = ("study_drug_product_versions", "study_event_group_reaction_versions",
                    "study_indication_group_versions", "study_neoplasm_indication_versions",
-                   "study_car_t_start_versions", "study_case_first_quarters", "study_universe_cases",
-                   "study_outside_counts", "study_reports_other")
+                   "study_car_t_start_versions", "study_case_first_quarters", "study_split_reports",
+                   "study_universe_cases", "study_outside_counts", "study_reports_other",
+                   "study_report_neoplasm_term_versions", "study_event_group_versions")
 # The SQL files _compute_versions runs (their text is part of the stored tables' fingerprint).
 VERSIONS_SQL = ("study_case_selected_all_versions", *(f"study_{key}_versions" for key in VERSIONED_VIEWS),
-                *(f"study_{name}" for name in VERSIONED_VIEWS.values()), *VERSIONS_TABLES[4:])
+                *(f"study_{name}" for name in VERSIONED_VIEWS.values()), *VERSIONS_TABLES[4:],
+                "study_classify_keys_versions", "vocab_neoplasm_settings",
+                *(f"study_{name}_keyed" for name in CLASSIFIER_INPUTS), "study_vocab_report_neoplasm_terms",
+                "study_event_groups")
 VERSIONS_KEY = load.STORED_VERSIONS_KEY  # faers_settings key: the fingerprint the stored tables were computed with
 
 
@@ -556,6 +634,7 @@ def _versions_fingerprint(study: Study) -> str:
 
     for name in VERSIONS_SQL:
         add(name, sqlfiles.sql(name))
+    add("count_unspecified", VERSIONS_COUNT_UNSPECIFIED, CLASSIFIER_VIEWS)
     for name, text in sqlfiles.run(con, "study_copied_views", {"catalog": DB_ALIAS}).fetchall():  # as _views has them
         add(name, text)
     for (name,) in sqlfiles.run(con, "study_memory_table_names").fetchall():

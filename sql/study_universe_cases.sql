@@ -2,8 +2,8 @@
 -- sensitivity sweep can see beyond the number of reports: a version names a CAR T product, has a reaction of an event
 -- group or a neoplasm (look-alike) term, or an indication of a product's indication group; with every case of a
 -- duplicate group (the latest_version+duplicates rule picks one case of a group) and every case of a report
--- (primaryid) published under more than one case id (the none rule keeps a report's latest copy). Once per study
--- run over every version (the vocabulary views' rows, materialised there). A sweep selection dedups only these cases' versions (the loader's own SQL) and counts the
+-- (primaryid) published under more than one case id (study_split_reports; the none rule keeps a report's latest
+-- copy). Once per study run over every version (the vocabulary views' rows, materialised there). A sweep selection dedups only these cases' versions (the loader's own SQL) and counts the
 -- other cases' selected reports from study_outside_counts: the same 2x2 tables, from a fraction of the rows.
 CREATE OR REPLACE TABLE study_universe_cases AS
 WITH versions AS (
@@ -22,10 +22,7 @@ grouped AS (
     SELECT DISTINCT caseid FROM faers_db.main.duplicate_groups
 ),
 split_reports AS (
-    SELECT primaryid FROM faers_db.main.demo_all
-    WHERE primaryid IS NOT NULL
-    GROUP BY primaryid
-    HAVING count(DISTINCT coalesce(caseid, primaryid)) > 1
+    SELECT primaryid FROM study_split_reports
 ),
 split_cases AS (
     SELECT DISTINCT coalesce(d.caseid, d.primaryid) AS caseid
