@@ -209,7 +209,7 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
         n_candidates = sqlfiles.run(con, "core_duplicate_candidates_count").fetchall()[0][0]
     finally:
         for name in ("duplicate_candidates", "duplicate_features", "duplicate_features_keyed",
-                     "duplicate_full_blocks", "case_selected"):
+                     "duplicate_full_blocks", "drug_ingredient_texts", "case_selected"):
             con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")  # names fixed here, never input
         con.execute("RESET VARIABLE faers_live_views")
     # The groups change the database's selection only under the rule that uses them (or when a dedup is due):
@@ -234,6 +234,7 @@ def _build_features(con: duckdb.DuckDBPyConnection, max_block: int) -> None:
     sqlfiles.run(con, "core_macros")  # faers_latest_versions, for a database made by older code
     sqlfiles.run(con, "core_case_selected_latest")
     con.execute("SET VARIABLE faers_live_views = true")  # `cases` over the temp selection (sql/out_cases.sql)
+    sqlfiles.run(con, "core_duplicate_ingredient_texts")
     sqlfiles.run(con, "core_duplicate_feature_rows")
     sqlfiles.run(con, "core_duplicate_features_keyed")
     selected = sqlfiles.run(con, "core_case_selected_count").fetchone()[0]  # the temp selection
@@ -242,8 +243,8 @@ def _build_features(con: duckdb.DuckDBPyConnection, max_block: int) -> None:
         sqlfiles.run(con, "core_duplicate_features_keyed_insert", {"lo": lo, "hi": hi})
     sqlfiles.run(con, "core_duplicate_full_blocks", {"max_block": max_block, "max_broad_block": MAX_BROAD_BLOCK})
     sqlfiles.run(con, "core_duplicate_features")
-    con.execute("DROP TABLE duplicate_features_keyed")
-    con.execute("DROP TABLE duplicate_full_blocks")
+    for name in ("duplicate_features_keyed", "duplicate_full_blocks", "drug_ingredient_texts"):
+        con.execute(f"DROP TABLE temp.main.{name}")  # names fixed here, never input
 
 
 def _exact_pairs(con: duckdb.DuckDBPyConnection) -> str:
