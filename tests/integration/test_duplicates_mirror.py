@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from faers import duplicates, load, mirror, paths, pipeline
+from faers import duplicates, load, mirror, paths, pipeline, sqlfiles
 from faers.cli import main
 from faers.database import Database
 from faers.mirror.duplicates import PERTURBATIONS
@@ -228,6 +228,18 @@ def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatc
     assert features(7, duplicates.MAX_BLOCK) == one
     monkeypatch.setattr(duplicates, "MAX_BROAD_BLOCK", 10**9)
     raw = features(10**9, 10**9)  # no key dropped
+    with Database(settings).writer() as db:  # the same rows from the views alone, in one query, no temp tables
+        con = db.con
+        try:
+            sqlfiles.run(con, "core_case_selected_latest")
+            con.execute("SET VARIABLE faers_live_views = true")
+            sqlfiles.run(con, "core_duplicate_feature_rows")
+            cur = con.execute("SELECT * FROM duplicate_feature_rows(0, 9223372036854775807) ORDER BY primaryid")
+            names = [d[0] for d in cur.description]
+            direct = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        finally:
+            con.close()
+    assert direct == raw
     monkeypatch.setattr(duplicates, "MAX_BROAD_BLOCK", 2)
     capped = features(13, 1)
     assert [r["primaryid"] for r in capped] == [r["primaryid"] for r in raw]
