@@ -393,6 +393,7 @@ def status_cmd(
 
     Rows per table, sha256 and load time are in `--format csv|json|line`. Example: faers status --format csv
     """
+    from faers import load
     from faers.database import Database
 
     with Database(settings(ctx)) as db:
@@ -406,7 +407,10 @@ def status_cmd(
                "rows_rejected": "rejected", "deleted_caseids": "deleted", "reports_kept": "reports"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
-    if pending:
+    if pending and status.dedup_pending_reason not in (None, load.PENDING_QUARTER):
+        err.print(f"warning: {status.dedup_pending_reason}: until then the report counts and the views are those of "
+                  "the previous groups", highlight=False)
+    elif pending:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
                   "and the views are out of date until `faers refresh` (or `faers load`) finishes", highlight=False)
 

@@ -35,6 +35,7 @@ class Status:
     dedup_rule: str | None  # the rule case_selected was built with (None before the first dedup)
     reports: int  # reports after deletions and dedup
     dedup_pending: bool  # a quarter was (re)loaded after the last dedup: counts and views are stale
+    dedup_pending_reason: str | None = None  # why (load.mark_dedup_pending): a loaded quarter, new duplicate groups
 
 
 class Database:
@@ -144,7 +145,8 @@ class Database:
         try:
             return Status(quarters=load.status(con), dedup_rule=load.current_dedup_rule(con),
                           reports=sqlfiles.run(con, "core_case_selected_count").fetchall()[0][0],
-                          dedup_pending=load.dedup_pending(con))
+                          dedup_pending=load.dedup_pending(con),
+                          dedup_pending_reason=load.setting(con, "dedup_pending"))
         except duckdb.CatalogException as exc:
             # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.
             raise FaersError(f"the database {self.path} is not fully built (a refresh was interrupted: {exc}); "

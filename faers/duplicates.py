@@ -187,6 +187,8 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
     # Compared: every case's latest version, in a temp case_selected that shadows the database's own for this
     # connection (the user views compute over it live), so the database's selection is untouched until the new
     # groups are written, and a search that fails (out of memory, interrupted) leaves the database as it was.
+    live_views = sqlfiles.run(con, "core_live_views_setting").fetchone()[0]
+    reapply = rule == DEDUP_RULE or load.dedup_pending(con)
     try:
         _build_features(con, max_block)
         reports = sqlfiles.run(con, "core_duplicate_features_count").fetchall()[0][0]
@@ -206,21 +208,42 @@ def find(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD, threshold
             _write_pairs(con, candidates, method, threshold)
             _write_groups(con)
             _write_model(con, model, method, threshold)
+            if reapply:  # until load.dedup below has applied the rule with the new groups, the selection is stale
+                load.mark_dedup_pending(con, "the duplicate groups changed: run `faers dedup latest_version+duplicates`")
         n_candidates = sqlfiles.run(con, "core_duplicate_candidates_count").fetchall()[0][0]
-    finally:
-        for name in ("duplicate_candidates", "duplicate_features", "duplicate_features_keyed",
-                     "duplicate_full_blocks", "drug_ingredient_texts", "case_selected"):
-            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")  # names fixed here, never input
-        con.execute("RESET VARIABLE faers_live_views")
+    except BaseException:
+        _drop_scratch(con, live_views, quiet=True)  # an error of its own must not hide the search's
+        raise
+    _drop_scratch(con, live_views)
     # The groups change the database's selection only under the rule that uses them (or when a dedup is due):
     # under latest_version the selection, its pair counts and the study's stored tables stand.
-    if rule == DEDUP_RULE or load.dedup_pending(con):
+    if reapply:
         load.dedup(con, rule)
     seconds["groups"] = time.perf_counter() - t
     pairs, groups, members = sqlfiles.run(con, "core_duplicate_group_counts").fetchall()[0]
     seconds["total"] = time.perf_counter() - started
     return DuplicatesResult(method, threshold, reports, n_candidates, pairs, groups, members,
                             {k: round(v, 2) for k, v in seconds.items()}, model)
+
+
+SCRATCH_TABLES = ("duplicate_candidates", "duplicate_features", "duplicate_features_keyed", "duplicate_full_blocks",
+                  "drug_ingredient_texts", "case_selected")
+
+
+def _drop_scratch(con: duckdb.DuckDBPyConnection, live_views, quiet: bool = False) -> None:
+    """Drop the search's temp tables (SCRATCH_TABLES, which shadow the database's selection and drug texts) and
+    give faers_live_views back its value from before the search. quiet: ignore DuckDB's errors (a connection a
+    fatal error invalidated), so that the error being raised is the one the user sees."""
+    try:
+        for name in SCRATCH_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")  # names fixed here, never input
+        if live_views is None:
+            con.execute("RESET VARIABLE faers_live_views")
+        else:
+            con.execute("SET VARIABLE faers_live_views = ?", [live_views])
+    except duckdb.Error:
+        if not quiet:
+            raise
 
 
 # About this many reports' ingredient, PT and outcome lists are aggregated at once (DuckDB cannot spill list()

@@ -435,9 +435,13 @@ def set_settings(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None
         sqlfiles.run(con, "meta_faers_settings_insert", {"key": key, "value": value})
 
 
-def mark_dedup_pending(con: duckdb.DuckDBPyConnection) -> None:
+PENDING_QUARTER = "a quarter was loaded after the last dedup"  # mark_dedup_pending's default reason
+
+
+def mark_dedup_pending(con: duckdb.DuckDBPyConnection, reason: str = PENDING_QUARTER) -> None:
+    """Record that `case_selected` and the views are stale until the next dedup, and why (`faers status` shows it)."""
     if not dedup_pending(con):
-        set_settings(con, {"dedup_pending": "a quarter was loaded after the last dedup"})
+        set_settings(con, {"dedup_pending": reason})
 
 
 def current_dedup_rule(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -62,7 +62,7 @@ SELECT primaryid, caseid, quarter, fda_dt, sex, age_years, event_dt, event_preci
        reporter_country, occr_country, mfr_num, ingredients, pts, outcomes, wt_kg, therapy_start,
        -- how much the report says, for choosing a group's representative
        (sex IS NOT NULL)::INTEGER + (age_years IS NOT NULL)::INTEGER + (event_dt IS NOT NULL)::INTEGER
-           + (event_precision = 'day')::INTEGER + (reporter_country IS NOT NULL)::INTEGER
+           + (event_precision = 'day' IS TRUE)::INTEGER + (reporter_country IS NOT NULL)::INTEGER
            + (occr_country IS NOT NULL)::INTEGER + (mfr_num IS NOT NULL)::INTEGER + (wt_kg IS NOT NULL)::INTEGER
            + (therapy_start IS NOT NULL)::INTEGER + (ingredients IS NOT NULL)::INTEGER
            + (pts IS NOT NULL)::INTEGER + (outcomes IS NOT NULL)::INTEGER AS completeness,

@@ -210,6 +210,15 @@ def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatc
     """The features are aggregated a range of reports at a time (list() cannot spill); the ranges change nothing,
     and a blocking key is dropped exactly where more than max_block reports share it."""
     settings = small_db
+    with Database(settings).writer() as db:  # a report selected twice: one primaryid, the latest version of two cases
+        con = db.con
+        try:
+            quarters = sorted(q for (q,) in con.execute("SELECT DISTINCT quarter FROM demo_all").fetchall())
+            split = con.execute("SELECT min(primaryid) FROM demo_all WHERE quarter = ?", [quarters[-1]]).fetchone()[0]
+            con.execute("INSERT INTO demo_all SELECT * REPLACE (? AS quarter, caseid + 900000000 AS caseid) "
+                        "FROM demo_all WHERE primaryid = ? AND quarter = ?", [quarters[0], split, quarters[-1]])
+        finally:
+            con.close()
 
     def features(batch: int, max_block: int) -> list[dict]:
         monkeypatch.setattr(duplicates, "FEATURE_BATCH_REPORTS", batch)
@@ -217,7 +226,7 @@ def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatc
             con = db.con
             try:
                 duplicates._build_features(con, max_block)
-                cur = con.execute("SELECT * FROM duplicate_features ORDER BY primaryid")
+                cur = con.execute("SELECT * FROM duplicate_features ORDER BY primaryid, quarter")
                 names = [d[0] for d in cur.description]
                 return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
             finally:
@@ -225,7 +234,9 @@ def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatc
 
     one = features(10**9, duplicates.MAX_BLOCK)
     assert len(one) > 100 and all(r["pts"] for r in one[:10])
+    assert sorted(r["quarter"] for r in one if r["primaryid"] == split) == [quarters[0], quarters[-1]]
     assert features(7, duplicates.MAX_BLOCK) == one
+    assert features(1, duplicates.MAX_BLOCK) == one  # a range per report: the split report's two rows in one
     monkeypatch.setattr(duplicates, "MAX_BROAD_BLOCK", 10**9)
     raw = features(10**9, 10**9)  # no key dropped
     with Database(settings).writer() as db:  # the same rows from the views alone, in one query, no temp tables
@@ -234,7 +245,7 @@ def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatc
             sqlfiles.run(con, "core_case_selected_latest")
             con.execute("SET VARIABLE faers_live_views = true")
             sqlfiles.run(con, "core_duplicate_feature_rows")
-            cur = con.execute("SELECT * FROM duplicate_feature_rows(0, 9223372036854775807) ORDER BY primaryid")
+            cur = con.execute("SELECT * FROM duplicate_feature_rows(0, 9223372036854775807) ORDER BY primaryid, quarter")
             names = [d[0] for d in cur.description]
             direct = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         finally:
@@ -255,3 +266,27 @@ def test_features_built_in_primaryid_ranges_equal_one_batch(small_db, monkeypatc
             assert c[key] == expected, (key, r["primaryid"])
             dropped += r[key] is not None and expected is None
     assert dropped > 0  # the small max_block did drop blocks
+
+
+def test_a_dedup_that_fails_after_new_groups_leaves_it_pending_and_says_why(small_db, monkeypatch, capsys):
+    """Under latest_version+duplicates the new groups are written, then the rule applied again: if that fails, the
+    database says its selection is stale (and why) until `faers dedup` applies it."""
+    settings = small_db
+    pipeline.find_duplicates(settings, "em")
+    with Database(settings).writer() as db:
+        load.dedup(db.con, "latest_version+duplicates")
+        db.con.close()
+
+    def fail(*_args, **_kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error (planted)")
+
+    monkeypatch.setattr(load, "dedup", fail)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        pipeline.find_duplicates(settings, "exact")
+    monkeypatch.undo()
+    state = _state(settings)
+    assert "duplicate groups changed" in state["settings"]["dedup_pending"]
+    assert main(["--home", str(settings.home), "status"]) == 0
+    assert "duplicate groups changed" in capsys.readouterr().err
+    assert main(["--home", str(settings.home), "dedup", "latest_version+duplicates"]) == 0
+    assert "dedup_pending" not in _state(settings)["settings"]
