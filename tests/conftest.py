@@ -83,3 +83,19 @@ def sleeps():
 def policy(sleeps):
     """The downloader's retry policy with short timeouts and recorded (not slept) waits."""
     return RetryPolicy(attempts=4, base_delay=0.01, max_delay=30.0, timeout=(2.0, 0.4), sleep=sleeps)
+
+
+@pytest.fixture()
+def ran(monkeypatch) -> list[str]:
+    """The names of the SQL files the study runs (study._ddl) from here on, in order."""
+    from faers import study
+
+    names: list[str] = []
+    original = study._ddl
+
+    def record(con, name, params=None):
+        names.append(name)
+        return original(con, name, params)
+
+    monkeypatch.setattr(study, "_ddl", record)
+    return names

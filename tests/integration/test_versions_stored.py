@@ -28,18 +28,6 @@ def refreshed(tmp_path_factory):
     return settings
 
 
-@pytest.fixture()
-def ran(monkeypatch):
-    names: list[str] = []
-    original = study._ddl
-
-    def record(con, name, params=None):
-        names.append(name)
-        return original(con, name, params)
-
-    monkeypatch.setattr(study, "_ddl", record)
-    return names
-
 
 def _stored(settings) -> set[str]:
     con = duckdb.connect(str(settings.db_path), read_only=True)

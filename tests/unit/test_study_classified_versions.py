@@ -76,17 +76,9 @@ def _tables(st: study.Study, rule: str, through: str | None, count_unspecified: 
 @pytest.mark.parametrize("count_unspecified", [False, True], ids=["default", "count_unspecified"])
 @pytest.mark.parametrize("through", [None, str(QUARTERS[1])])
 @pytest.mark.parametrize("rule", study.DEDUP_RULES)
-def test_the_versions_tables_give_the_classifiers_rows_over_the_selection(studies, monkeypatch, rule, through,
+def test_the_versions_tables_give_the_classifiers_rows_over_the_selection(studies, ran, rule, through,
                                                                          count_unspecified, counting):
     fast, direct = studies
-    ran: list[str] = []
-    original = study._ddl
-
-    def record(con, name, params=None):
-        ran.append(name)
-        return original(con, name, params)
-
-    monkeypatch.setattr(study, "_ddl", record)
     got = _tables(fast, rule, through, count_unspecified, counting)
     # the default setting takes the versions' rows; count_unspecified (not what they were computed with) classifies
     assert ("study_vocab_report_neoplasm_terms_from_versions" in ran) is not count_unspecified

@@ -67,19 +67,6 @@ def stored(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("versions_stored"))[0]
 
 
-@pytest.fixture()
-def ran(monkeypatch):
-    """The names of the SQL files study._ddl runs from here on."""
-    names: list[str] = []
-    original = study._ddl
-
-    def record(con, name, params=None):
-        names.append(name)
-        return original(con, name, params)
-
-    monkeypatch.setattr(study, "_ddl", record)
-    return names
-
 
 def _stored_tables(settings) -> dict[str, int]:
     con = duckdb.connect(str(settings.db_path), read_only=True)
