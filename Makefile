@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FAERS := $(BIN)/faers
 export FAERS_HOME ?= $(CURDIR)/cache
+# pytest-xdist workers (one per core on the 2-core machines we run on); a test file runs in one worker, so its
+# module fixtures are built once
+WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help test test-unit test-integration test-faults demo refresh report bench lint clean venv
@@ -24,16 +28,16 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## Create/refresh the virtualenv
 
 test: $(STAMP) ## Run the unit and integration tests (offline)
-	$(BIN)/pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 test-unit: $(STAMP) ## Unit tests only
-	$(BIN)/pytest -q tests/unit
+	$(PYTEST) tests/unit
 
 test-integration: $(STAMP) ## Integration tests only
-	$(BIN)/pytest -q tests/integration -m "not slow"
+	$(PYTEST) tests/integration -m "not slow"
 
 test-faults: $(STAMP) ## Full reliability/fault-injection campaign (slow)
-	$(BIN)/pytest -q -m faults
+	$(PYTEST) -m faults
 
 demo: $(STAMP) ## Whole pipeline offline: generate an FDA-format mirror, serve it on 127.0.0.1, refresh, report
 	$(BIN)/python -m faers.demo
