@@ -514,8 +514,8 @@ def _classify(study: Study, parent: tuple[str, ...], keys: str, count_unspecifie
 
 def _with_base(base: _Base, rule: str, through: str, options: StudyOptions, count_unspecified: bool) -> Selection:
     """Build the selection's tables that depend on the options: reports (a stratum: its own study_reports),
-    indication groups per product (approval), comparator exclusions (SPM-labelled drugs only when asked: that
-    normalises every drug line), the indication population, event groups (pre-existing SPMs out: its own copy)."""
+    indication groups per product (approval), comparator exclusions (SPM-labelled drugs only when asked, from
+    study_masking_versions), the indication population, event groups (pre-existing SPMs out: its own copy)."""
     from faers.quarters import Quarter
 
     if not isinstance(options, StudyOptions):
@@ -584,6 +584,7 @@ def _compute_versions(study: Study) -> None:
         _copy_views(con, study)
         for key in VERSIONED_VIEWS:
             _ddl(con, f"study_{key}_versions")
+        _ddl(con, "study_masking_versions")  # the SPM-labelled-drug exclusion's reports, over every version
         for name in VERSIONED_VIEWS.values():  # what follows here reads the materialised rows, not the views again
             con.execute(f"DROP VIEW memory.{VERSIONS_SCHEMA}.{name}")  # names of the catalog, not values
             _ddl(con, f"study_{name}")
@@ -611,7 +612,7 @@ VERSIONS_TABLES = ("study_drug_product_versions", "study_event_group_reaction_ve
                    "study_indication_group_versions", "study_neoplasm_indication_versions",
                    "study_car_t_start_versions", "study_case_first_quarters", "study_split_reports",
                    "study_universe_cases", "study_outside_counts", "study_reports_other",
-                   "study_report_neoplasm_term_versions", "study_event_group_versions")
+                   "study_report_neoplasm_term_versions", "study_event_group_versions", "study_masking_versions")
 # The SQL files _compute_versions runs (their text is part of the stored tables' fingerprint).
 VERSIONS_SQL = ("study_case_selected_all_versions", *(f"study_{key}_versions" for key in VERSIONED_VIEWS),
                 *(f"study_{name}" for name in VERSIONED_VIEWS.values()), *VERSIONS_TABLES[4:],

@@ -49,6 +49,13 @@ def install(con) -> None:
                'prod_ai' AS source
         FROM drugs""")
     con.execute("""
+        CREATE OR REPLACE VIEW drug_ingredient_texts AS
+        SELECT DISTINCT 'prod_ai' AS source, prod_ai AS text, upper(prod_ai) AS ingredient, true AS recognised
+        FROM drugs WHERE coalesce(trim(prod_ai), '') <> ''
+        UNION ALL
+        SELECT DISTINCT 'drugname', drugname, upper(drugname), false
+        FROM drugs WHERE coalesce(trim(prod_ai), '') = '' AND drugname IS NOT NULL""")
+    con.execute("""
         CREATE OR REPLACE VIEW event_group_reactions AS
         SELECT DISTINCT r.primaryid, r.quarter, r.pt, lower(r.pt) AS pt_key
         FROM reactions r SEMI JOIN vocab_event_groups g ON lower(r.pt) = lower(g.pt)""")
