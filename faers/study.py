@@ -237,6 +237,7 @@ class _Base(_Scope):
 
     users: int = 0
     counting: bool = False  # rows only for the cases in study_universe_cases, the other reports counted
+    strata_ready: bool = False  # study_report_stratum_bits built (at the first stratum of an options set)
 
 
 @dataclass(eq=False)
@@ -523,6 +524,9 @@ def _with_base(base: _Base, rule: str, through: str, options: StudyOptions, coun
     schema, path, con = _scope(base.study, base.path, "options")
     o = options
     if o.stratum:
+        if not base.strata_ready:  # every report's strata at once, in the base: each stratum then filters them
+            _ddl(base.con, "study_report_stratum_bits")
+            base.strata_ready = True
         _ddl(con, "study_reports_stratum", {"stratum": o.stratum})
     approved_by = Quarter.parse(through).end_date() if o.approved_only else None
     _ddl(con, "study_indication_group_bits", {"approved_by": approved_by})
