@@ -272,6 +272,9 @@ class Exposure(_Scope):
 
     selection: Selection | None = field(default=None, repr=False)
     roles: Roles = Roles.suspect
+    # the roles settings of study_exposed: (roles,) for expose(); several only for _expose_settings, whose exposure
+    # is for _signal_counts_settings alone (every other table reads study_exposed as one setting's)
+    settings: tuple[Roles, ...] = ()
 
     def _check(self) -> None:
         super()._check()
@@ -689,10 +692,17 @@ def store_versions(settings: Settings, install_vocab: Callable | None = None, fo
 def expose(selection: Selection, roles: Roles | str) -> Exposure:
     """The (report, product) exposures of a selection for a roles setting: ps, suspect (PS or SS) or any."""
     selection = check_value(selection, Selection, "expose")
-    roles = Roles(roles)
+    return _expose_settings(selection, (Roles(roles),))
+
+
+def _expose_settings(selection: Selection, settings: tuple[Roles, ...]) -> Exposure:
+    """The exposures of a selection for each of several roles settings at once (study_exposed's column roles), which
+    _signal_counts_settings counts in one pass: the sensitivity sweep's three settings share every count the roles
+    do not change (the named, excluded and indication populations, the totals)."""
     schema, path, con = _scope(selection.study, selection.path, "exposure")
-    _ddl(con, "study_exposed", {"roles": roles.codes})
-    return Exposure(selection.study, schema, path, con, selection=selection, roles=roles)
+    pairs = [(str(r), code) for r in settings for code in r.codes]
+    _ddl(con, "study_exposed", {"roles": [r for r, _ in pairs], "role_cods": [c for _, c in pairs]})
+    return Exposure(selection.study, schema, path, con, selection=selection, roles=settings[0], settings=settings)
 
 
 def signal_counts(exposure: Exposure, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:
@@ -706,7 +716,13 @@ def signal_counts_by_quarter(exposure: Exposure, quarters, groups=EVENT_GROUPS) 
     """signal_counts as of each of `quarters` (column as_of), in one pass: every count is taken per first quarter
     and summed up to each as_of (sql/study_signal_counts.sql)."""
     exposure = check_value(exposure, Exposure, "signal_counts_by_quarter")
-    return exposure.query("study_signal_counts", {"groups": list(groups), "as_of": [str(q) for q in quarters]})
+    return _signal_counts_settings(exposure, quarters, groups).drop("roles")
+
+
+def _signal_counts_settings(exposure: Exposure, quarters, groups=EVENT_GROUPS) -> pl.DataFrame:
+    """signal_counts_by_quarter with a column roles: the counts of each of the exposure's roles settings."""
+    return exposure.query("study_signal_counts", {"roles": [str(r) for r in exposure.settings], "groups": list(groups),
+                                                  "as_of": [str(q) for q in quarters]})
 
 
 def with_expected(exposure: Exposure, counts: pl.DataFrame, groups=EVENT_GROUPS) -> pl.DataFrame:
@@ -897,10 +913,10 @@ def headline(counts: pl.DataFrame) -> dict[str, dict]:
 HEADLINE_GROUPS = ("spm", "t_cell_malignancy", "t_cell_nhl", "t_cell_lgl", "leukemia")
 
 
-def _headline_rows(exposure: Exposure, front: dict, back: dict) -> list[dict]:
-    """One row per comparator: the headline numbers of an exposure between the columns `front` and `back`."""
-    numbers = headline(signal_counts(exposure, HEADLINE_GROUPS))
-    return [{**front, "comparator": comparator, **values, **back} for comparator, values in numbers.items()]
+def _headline_rows(counts: pl.DataFrame, front: dict, back: dict) -> list[dict]:
+    """One row per comparator: the headline numbers of one roles setting's signal counts between the columns
+    `front` and `back`."""
+    return [{**front, "comparator": comparator, **values, **back} for comparator, values in headline(counts).items()]
 
 
 def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, roles=tuple(Roles),
@@ -927,13 +943,15 @@ def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS,
             try:
                 if at_selection is not None:
                     at_selection(selection)
-                for role in roles:
-                    exposure = expose(selection, role)
-                    try:
-                        rows += _headline_rows(exposure, {"roles": str(Roles(role)), "dedup_rule": rule,
-                                                          "cutoff": cutoff, "through": through}, {"note": note})
-                    finally:
-                        release(exposure)
+                exposure = _expose_settings(selection, tuple(Roles(r) for r in roles))
+                try:  # every roles setting in one pass
+                    counts = _signal_counts_settings(exposure, [through], HEADLINE_GROUPS)
+                    for role in exposure.settings:
+                        rows += _headline_rows(counts.filter(pl.col("roles") == str(role)).drop("roles", "as_of"),
+                                               {"roles": str(role), "dedup_rule": rule, "cutoff": cutoff,
+                                                "through": through}, {"note": note})
+                finally:
+                    release(exposure)
             finally:
                 if own:
                     release(selection)
@@ -973,8 +991,9 @@ def variant_rows(main: Selection, roles: Roles | str) -> pl.DataFrame:
         selection = with_options(main, options)
         exposure = expose(selection, roles)
         try:
-            rows += _headline_rows(exposure, {"roles": str(roles), "dedup_rule": main.rule, "cutoff": main.through,
-                                              "through": main.through},
+            rows += _headline_rows(signal_counts(exposure, HEADLINE_GROUPS),
+                                   {"roles": str(roles), "dedup_rule": main.rule, "cutoff": main.through,
+                                    "through": main.through},
                                    {"note": None, "variant": name, "options": options.describe()})
         finally:
             release(exposure)

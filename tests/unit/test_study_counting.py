@@ -150,6 +150,28 @@ def test_the_timeline_counts_every_quarter_in_one_pass_as_each_quarter_alone(db)
         st.close()
 
 
+@pytest.mark.parametrize("counting", [False, True])
+def test_the_sweeps_roles_settings_in_one_pass_count_as_each_alone(db, counting):
+    """The sweep counts its three roles settings in one pass (study._expose_settings): each setting's rows, every
+    comparator (class included, whose population is the roles' own) and as-of, equal that setting exposed alone;
+    and the settings differ here, so a pass that mixed them up would not."""
+    st = study.open_study(db)
+    try:
+        selection = study.select(st, "latest_version", None, counting=counting)
+        quarters = [str(QUARTERS[1]), str(QUARTERS[-1])]
+        together = study._signal_counts_settings(study._expose_settings(selection, tuple(study.Roles)), quarters)
+        keys = ["as_of", "product", "event_group", "comparator"]
+        alone = {}
+        for roles in study.Roles:
+            alone[roles] = study.signal_counts_by_quarter(study.expose(selection, roles), quarters).sort(keys)
+            mine = together.filter(pl.col("roles") == str(roles)).drop("roles").sort(keys)
+            assert mine.equals(alone[roles]), roles
+        assert not alone[study.Roles.ps].equals(alone[study.Roles.any])
+        assert set(together["comparator"]) == {"indication", "all", "class"}
+    finally:
+        st.close()
+
+
 def test_a_report_selected_twice_counts_its_event_once(db):
     """Report 90601 is the latest version of two cases (906, 907), so the latest_version selection lists it twice;
     its SPM counts once: with roles any (exposed = named), a + c of the `all` comparator is the number of distinct
