@@ -418,7 +418,8 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
         _materialise_versions(study)
         study.versions_ready = True
     schema, path, con = _scope(study, (VERSIONS_SCHEMA,), "selection")
-    if rule == study.db_rule and through == study.loaded[-1] and not counting and not dedup_pending(study.con):
+    own = rule == study.db_rule and through == study.loaded[-1] and not counting and not dedup_pending(study.con)
+    if own:
         # the loader's dedup SQL over every loaded quarter: the same rows as the database's own case_selected, so
         # its copy of `cases` may read case_facts (materialised at dedup, current unless a quarter was loaded
         # after it); a fresh cursor takes the setting
@@ -429,7 +430,9 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
     _ddl(con, "study_demo_all_through_universe" if counting else "study_demo_all_through")
     _ddl(con, "study_deleted_cases_through")
-    for step in LOADER_RULES[rule]:  # each builds case_selected in this schema from its demo_all/deleted_cases
+    # each step builds case_selected in this schema from its demo_all/deleted_cases; the database's own selection
+    # is the database's case_selected, which its dedup built with those steps
+    for step in ("study_case_selected_own",) if own else LOADER_RULES[rule]:
         _ddl(con, step)
     if counting:
         _ddl(con, "study_reports_other", {"outside": True, "unit": COUNTING_UNITS[rule], "through": through})

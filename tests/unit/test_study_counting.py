@@ -205,3 +205,39 @@ def test_the_own_selection_computes_cases_while_a_dedup_is_pending(tmp_path):
         assert study.select(st).con.execute("SELECT getvariable('faers_live_views')").fetchall()[0][0] is True
     finally:
         st.close()
+
+
+
+@pytest.mark.parametrize("rule", ["latest_version", "latest_version+duplicates"])
+def test_the_own_selection_copies_the_databases_case_selected(tmp_path, rule, ran, monkeypatch):
+    """The database's own selection (its rule through the last quarter) copies the database's case_selected instead
+    of deduplicating every version again: the same rows as the rule's SQL gives over the same quarters (what the
+    selection runs when a dedup is pending); a selection through an earlier quarter runs the SQL."""
+    from faers import load
+
+    settings, data = build_db(tmp_path)
+    con = Database(settings, read_only=False).con
+    try:  # two cases of the last quarter as one patient: the duplicates rule keeps one of them
+        a, b = [r for r in data.survivors() if r.quarter == QUARTERS[-1]][:2]
+        con.execute("INSERT INTO duplicate_groups VALUES (?, ?, 1, 2, 1, true), (?, ?, 1, 2, 2, false)",
+                    [a.primaryid, a.caseid, b.primaryid, b.caseid])
+        load.dedup(con, rule)
+    finally:
+        con.close()
+    st = study.open_study(settings)
+    try:
+        ran.clear()
+        own = study.select(st, rule, None)
+        assert "study_case_selected_own" in ran and not [n for n in ran if n.startswith("core_case")]
+        copied = own.con.execute("SELECT * FROM case_selected ORDER BY ALL").fetchall()
+        ran.clear()
+        study.select(st, rule, str(QUARTERS[-2]))
+        assert [n for n in ran if n.startswith("core_case")] == list(load.DEDUP_RULES[rule])
+        monkeypatch.setattr(study, "dedup_pending", lambda _con: True)  # the same selection through the rule's SQL
+        ran.clear()
+        computed = study.select(st, rule, None).con.execute("SELECT * FROM case_selected ORDER BY ALL").fetchall()
+        assert "study_case_selected_own" not in ran and copied == computed
+        survivors = len(data.survivors())
+        assert len(copied) == (survivors - 1 if rule == "latest_version+duplicates" else survivors)
+    finally:
+        st.close()
