@@ -6,7 +6,8 @@
 -- (study_comparator_excluded_masking) instead of joining every drug line of the selection with those texts again
 -- (about 40 s a report at full size).
 -- A drug row names the ingredients of its prod_ai where it has one, else those of its drug name (as drug_ingredients
--- joins them).
+-- joins them). The lines are read from drug_all, filtered by those few texts, and only then matched to the versions
+-- of case_selected: the same rows as `drugs` joined first, in 26 s instead of 64 s at full size.
 CREATE OR REPLACE TABLE study_masking_versions AS
 WITH masking_texts AS (
     SELECT t.source, t.text, min('names ' || lower(m.ingredient) || ' (SPM in its label)') AS reason
@@ -15,7 +16,7 @@ WITH masking_texts AS (
     GROUP BY ALL
 ),
 drug_rows AS (
-    SELECT primaryid, quarter, drugname, prod_ai, coalesce(trim(prod_ai), '') <> '' AS has_prod_ai FROM drugs
+    SELECT primaryid, quarter, drugname, prod_ai, coalesce(trim(prod_ai), '') <> '' AS has_prod_ai FROM drug_all
 ),
 masked_rows AS (
     SELECT d.primaryid, d.quarter, t.reason
@@ -26,6 +27,9 @@ masked_rows AS (
     WHERE NOT d.has_prod_ai
 ),
 final AS (
-    SELECT primaryid, quarter, min(reason) AS reason FROM masked_rows GROUP BY primaryid, quarter
+    SELECT m.primaryid, m.quarter, min(m.reason) AS reason
+    FROM masked_rows m
+    SEMI JOIN case_selected s ON s.primaryid = m.primaryid AND s.quarter = m.quarter
+    GROUP BY m.primaryid, m.quarter
 )
 SELECT * FROM final;
