@@ -268,7 +268,8 @@ class Selection(_Scope):
 
 @dataclass(eq=False)
 class Exposure(_Scope):
-    """The (report, product) exposures of a selection for one roles setting: what study.expose() returns."""
+    """The (report, product) exposures of a selection for one roles setting: what study.expose() returns (or, from
+    _expose_settings only, for several, which only _signal_counts_settings reads)."""
 
     selection: Selection | None = field(default=None, repr=False)
     roles: Roles = Roles.suspect
@@ -718,8 +719,14 @@ def signal_counts(exposure: Exposure, groups=EVENT_GROUPS, as_of: str | None = N
 def signal_counts_by_quarter(exposure: Exposure, quarters, groups=EVENT_GROUPS) -> pl.DataFrame:
     """signal_counts as of each of `quarters` (column as_of), in one pass: every count is taken per first quarter
     and summed up to each as_of (sql/study_signal_counts.sql)."""
-    exposure = check_value(exposure, Exposure, "signal_counts_by_quarter")
+    exposure = _one_setting(check_value(exposure, Exposure, "signal_counts_by_quarter"))
     return _signal_counts_settings(exposure, quarters, groups).drop("roles")
+
+
+def _one_setting(exposure: Exposure) -> Exposure:
+    if len(exposure.settings) != 1:  # a programming error: _expose_settings' exposures are the sweep's own
+        raise StudyError(f"an exposure of {len(exposure.settings)} roles settings: use study.expose()")
+    return exposure
 
 
 def _signal_counts_settings(exposure: Exposure, quarters, groups=EVENT_GROUPS) -> pl.DataFrame:
@@ -732,7 +739,7 @@ def with_expected(exposure: Exposure, counts: pl.DataFrame, groups=EVENT_GROUPS)
     """counts with `expected`: on comparator `all` rows E stratified by age band x sex x FDA year
     (sql/study_signal_expected.sql, the scale the database-wide EBGM prior is fitted on), elsewhere the crude
     (a+b)(a+c)/N of the row's own 2x2 table."""
-    exposure = check_value(exposure, Exposure, "with_expected")
+    exposure = _one_setting(check_value(exposure, Exposure, "with_expected"))
     if exposure.selection.counting:
         raise StudyError("with_expected stratifies every report: it needs a full selection (counting=False)")
     strata = exposure.query("study_signal_expected", {"groups": list(groups)})
@@ -767,7 +774,7 @@ FUNNEL_REASONS = ("treated_disease_target", "treated_disease_indication", "treat
 def funnel(exposure: Exposure) -> pl.DataFrame:
     """The flow CAR T reports -> with a neoplasm term -> removed per exclusion reason -> SPM, per product and for
     all_car_t (columns product, step_order, step, reason, reports; one row per step, zeros included)."""
-    exposure = check_value(exposure, Exposure, "funnel")
+    exposure = _one_setting(check_value(exposure, Exposure, "funnel"))
     df = exposure.query("study_funnel", {"reasons": list(FUNNEL_REASONS),
                                          "keep_pre_existing": exposure.options.keep_pre_existing})
     order = {p: i for i, p in enumerate((ALL_CAR_T, *PRODUCTS))}
@@ -922,6 +929,18 @@ def _headline_rows(counts: pl.DataFrame, front: dict, back: dict) -> list[dict]:
     return [{**front, "comparator": comparator, **values, **back} for comparator, values in headline(counts).items()]
 
 
+def _settings_rows(selection: Selection, settings: tuple[Roles, ...], front: dict, back: dict) -> list[dict]:
+    """_headline_rows of each roles setting of a selection, all counted in one pass (_expose_settings)."""
+    exposure = _expose_settings(selection, settings)
+    try:
+        counts = _signal_counts_settings(exposure, [selection.through], HEADLINE_GROUPS)
+        return [row for role in settings
+                for row in _headline_rows(counts.filter(pl.col("roles") == str(role)).drop("roles", "as_of"),
+                                          {"roles": str(role), **front}, back)]
+    finally:
+        release(exposure)
+
+
 def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS, roles=tuple(Roles),
                 at_selection: Callable[[Selection], None] | None = None) -> pl.DataFrame:
     """Headline numbers for every roles x dedup rule x cutoff x comparator, with the distance to the paper's
@@ -931,6 +950,7 @@ def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS,
     Each other selection is released once counted; `main` is left as it was."""
     main = check_value(main, Selection, "sensitivity")
     study = main.study
+    settings = tuple(Roles(r) for r in roles)
     rows = []
     for rule in rules:
         for cutoff in cutoffs:
@@ -946,15 +966,9 @@ def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS,
             try:
                 if at_selection is not None:
                     at_selection(selection)
-                exposure = _expose_settings(selection, tuple(Roles(r) for r in roles))
-                try:  # every roles setting in one pass
-                    counts = _signal_counts_settings(exposure, [through], HEADLINE_GROUPS)
-                    for role in exposure.settings:
-                        rows += _headline_rows(counts.filter(pl.col("roles") == str(role)).drop("roles", "as_of"),
-                                               {"roles": str(role), "dedup_rule": rule, "cutoff": cutoff,
-                                                "through": through}, {"note": note})
-                finally:
-                    release(exposure)
+                if settings:
+                    rows += _settings_rows(selection, settings, {"dedup_rule": rule, "cutoff": cutoff,
+                                                                 "through": through}, {"note": note})
             finally:
                 if own:
                     release(selection)

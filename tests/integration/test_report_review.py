@@ -272,5 +272,5 @@ def test_unknown_preset_and_stratum_are_clear_errors(mirror_db, tmp_path, capsys
 
 
 def test_review_strata_rules_match_the_sql_definitions():
-    # the truth's membership tests spell the same codes as sql/study_reports_stratum.sql
+    # the truth's membership tests spell the same codes as sql/study_report_stratum_bits.sql
     assert set(review.STRATA) == set(study.STRATA)

@@ -6,29 +6,42 @@ from __future__ import annotations
 
 import pytest
 
-from faers import connection, study
-from tests.study_data import QUARTERS, Report, build_db, make_data
+from faers import connection, load, paths, study
+from tests.builders import write_quarter_zip
+from tests.study_data import QUARTERS, Report, _rows, make_data
 
-# a follow-up that drops lenalidomide, and one that adds it; a report naming it by prod_ai under a brand name
-DROPPED, ADDED, BRAND = 950, 951, 952
+# a follow-up that drops pomalidomide, one that adds lenalidomide, a report naming pomalidomide, and a drug name
+# without prod_ai that names lenalidomide in brackets, a year before any prod_ai of the database names it
+DROPPED, ADDED, NAMED, BRACKET = 950, 951, 952, 953
+LENALIDOMIDE, POMALIDOMIDE = "names lenalidomide (SPM in its label)", "names pomalidomide (SPM in its label)"
 
 
-def _data():
+def _build(tmp_path) -> paths.Settings:
     data = make_data()
     other = dict(pts=["Nausea"], indication="Plasma cell myeloma")
     data.reports += [
-        Report(DROPPED, 1, QUARTERS[0], drugs=[("LENALIDOMIDE", "PS")], **other),
+        Report(DROPPED, 1, QUARTERS[0], drugs=[("POMALIDOMIDE", "PS")], **other),
         Report(DROPPED, 2, QUARTERS[2], drugs=[("LISINOPRIL", "PS")], **other),
         Report(ADDED, 1, QUARTERS[0], drugs=[("LISINOPRIL", "PS")], **other),
         Report(ADDED, 2, QUARTERS[2], drugs=[("LISINOPRIL", "PS"), ("LENALIDOMIDE", "C")], **other),
-        Report(BRAND, 1, QUARTERS[1], drugs=[("LISINOPRIL", "PS"), ("POMALIDOMIDE", "SS")], **other),
+        Report(NAMED, 1, QUARTERS[1], drugs=[("LISINOPRIL", "PS"), ("POMALIDOMIDE", "SS")], **other),
+        Report(BRACKET, 1, QUARTERS[0], drugs=[("REVLIMID (LENALIDOMIDE)", "PS")], **other),
     ]
-    return data
+    zips = []
+    for q in QUARTERS:
+        rows = _rows([r for r in data.reports if r.quarter == q])
+        for row in rows["drug"]:
+            if row["drugname"] == "REVLIMID (LENALIDOMIDE)":
+                row["prod_ai"] = ""
+        zips.append(write_quarter_zip(tmp_path, q, rows, deleted=data.deleted.get(q, [])))
+    settings = paths.resolve(home=tmp_path / "home", environ={})
+    load.load(settings, [load.local_zip(z) for z in zips])
+    return settings
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    return build_db(tmp_path_factory.mktemp("masking"), _data())[0]
+    return _build(tmp_path_factory.mktemp("masking"))
 
 
 def _excluded(st, through) -> dict[int, str]:
@@ -43,10 +56,11 @@ def _excluded(st, through) -> dict[int, str]:
 
 
 EXPECTED = {
-    # every quarter: the latest versions' drugs
-    None: {ADDED: "names lenalidomide (SPM in its label)", BRAND: "names pomalidomide (SPM in its label)"},
+    # every quarter: the latest versions' drugs; the bracketed name is read as lenalidomide at every cutoff, since
+    # some prod_ai of the database names it (a dictionary of ingredient names, not the cutoff's own prod_ai)
+    None: {ADDED: LENALIDOMIDE, NAMED: POMALIDOMIDE, BRACKET: LENALIDOMIDE},
     # before the follow-ups: the first versions'
-    str(QUARTERS[1]): {DROPPED: "names lenalidomide (SPM in its label)", BRAND: "names pomalidomide (SPM in its label)"},
+    str(QUARTERS[1]): {DROPPED: POMALIDOMIDE, NAMED: POMALIDOMIDE, BRACKET: LENALIDOMIDE},
 }
 
 
@@ -55,16 +69,17 @@ def test_a_selection_excludes_the_reports_whose_selected_version_names_an_spm_la
     st = study.open_study(db)
     try:
         assert _excluded(st, through) == EXPECTED[through]
-        assert st.versions_catalog == "memory"  # computed: nothing stored yet
+        assert st.versions_catalog == "memory"  # computed: nothing stored in this database
     finally:
         st.close()
 
 
-def test_the_stored_table_gives_the_same_exclusions(db, ran):
-    with connection.writer_lock(db.db_path, db.lock_path):
-        assert study.store_versions(db)
+def test_the_stored_table_gives_the_same_exclusions(tmp_path, ran):
+    settings = _build(tmp_path)  # its own database: storing must not change what the other tests compute
+    with connection.writer_lock(settings.db_path, settings.lock_path):
+        assert study.store_versions(settings)
     ran.clear()
-    st = study.open_study(db)
+    st = study.open_study(settings)
     try:
         got = {through: _excluded(st, through) for through in EXPECTED}
         assert st.versions_catalog == study.DB_ALIAS and "study_masking_versions" not in ran
