@@ -398,7 +398,7 @@ def status_cmd(
 
     with Database(settings(ctx)) as db:
         status = db.status()
-    df, rule, total, pending = status.quarters, status.dedup_rule, status.reports, status.dedup_pending
+    df, rule, total, pending = status.quarters, status.dedup_rule, status.reports, status.dedup_pending_reason
     if fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
         return
@@ -407,12 +407,12 @@ def status_cmd(
                "rows_rejected": "rejected", "deleted_caseids": "deleted", "reports_kept": "reports"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
-    if pending and status.dedup_pending_reason not in (None, load.PENDING_QUARTER):
-        err.print(f"warning: {status.dedup_pending_reason}: until then the report counts and the views are those of "
-                  "the previous groups", highlight=False)
-    elif pending:
+    if pending == load.PENDING_QUARTER:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
                   "and the views are out of date until `faers refresh` (or `faers load`) finishes", highlight=False)
+    elif pending:
+        err.print(f"warning: {pending}: until then the report counts and the views are those of the previous groups",
+                  highlight=False)
 
 
 @app.command("sql")

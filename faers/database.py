@@ -34,8 +34,13 @@ class Status:
     quarters: pl.DataFrame  # sql/out_status.sql: one row per loaded quarter
     dedup_rule: str | None  # the rule case_selected was built with (None before the first dedup)
     reports: int  # reports after deletions and dedup
-    dedup_pending: bool  # a quarter was (re)loaded after the last dedup: counts and views are stale
-    dedup_pending_reason: str | None = None  # why (load.mark_dedup_pending): a loaded quarter, new duplicate groups
+    # why counts and views are stale until the next dedup (load.mark_dedup_pending): a quarter (re)loaded after the
+    # last dedup, new duplicate groups; None when they are current
+    dedup_pending_reason: str | None = None
+
+    @property
+    def dedup_pending(self) -> bool:
+        return self.dedup_pending_reason is not None
 
 
 class Database:
@@ -145,7 +150,6 @@ class Database:
         try:
             return Status(quarters=load.status(con), dedup_rule=load.current_dedup_rule(con),
                           reports=sqlfiles.run(con, "core_case_selected_count").fetchall()[0][0],
-                          dedup_pending=load.dedup_pending(con),
                           dedup_pending_reason=load.setting(con, "dedup_pending"))
         except duckdb.CatalogException as exc:
             # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.

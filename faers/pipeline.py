@@ -55,8 +55,9 @@ def refresh(
 def refresh_duplicates(settings: Settings, wanted: bool | None, *, changed: bool, say=None):
     """The duplicate search as a refresh step. wanted=True runs it, False skips it; None (the default) runs it
     only when the database already uses it (rule latest_version+duplicates, or an earlier `faers duplicates`)
-    and a quarter was loaded — it rescans every case (about 7 min on full FAERS, 10 with the study tables stored
-    again), so a user who never asked for it does not pay for it, and one who did keeps it current. It reuses the last run's method and threshold."""
+    and a quarter was loaded — it rescans every case (about 7 min at full size, 10 with the study's tables stored
+    again; the benchmark's real-shape history), so a user who never asked for it does not pay for it, and one who
+    did keeps it current. It reuses the last run's method and threshold."""
     if wanted is False:
         return None
     with Database(settings).writer() as db:

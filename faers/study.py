@@ -272,10 +272,14 @@ class Exposure(_Scope):
     _expose_settings only, for several, which only _signal_counts_settings reads)."""
 
     selection: Selection | None = field(default=None, repr=False)
-    roles: Roles = Roles.suspect
-    # the roles settings of study_exposed: (roles,) for expose(); several only for _expose_settings, whose exposure
-    # is for _signal_counts_settings alone (every other table reads study_exposed as one setting's)
-    settings: tuple[Roles, ...] = ()
+    # the roles settings of study_exposed: one for expose(); several only for _expose_settings, whose exposure is
+    # for _signal_counts_settings alone (every other table reads study_exposed as one setting's)
+    settings: tuple[Roles, ...] = (Roles.suspect,)
+
+    @property
+    def roles(self) -> Roles:
+        """The exposure's one roles setting (a StudyError for an exposure of several)."""
+        return _one_setting(self).settings[0]
 
     def _check(self) -> None:
         super()._check()
@@ -706,7 +710,7 @@ def _expose_settings(selection: Selection, settings: tuple[Roles, ...]) -> Expos
     schema, path, con = _scope(selection.study, selection.path, "exposure")
     pairs = [(str(r), code) for r in settings for code in r.codes]
     _ddl(con, "study_exposed", {"roles": [r for r, _ in pairs], "role_cods": [c for _, c in pairs]})
-    return Exposure(selection.study, schema, path, con, selection=selection, roles=settings[0], settings=settings)
+    return Exposure(selection.study, schema, path, con, selection=selection, settings=settings)
 
 
 def signal_counts(exposure: Exposure, groups=EVENT_GROUPS, as_of: str | None = None) -> pl.DataFrame:

@@ -9,9 +9,8 @@
 --   all: every other report in the database; class: reports exposed to another CAR T product.
 -- Reports of study_comparator_excluded (the comparator options) are in neither the indication nor the all comparator.
 -- $roles: roles settings (list); $groups: event groups (list); $as_of: quarters (list); each as_of counts only the
--- reports whose case first reached
--- FAERS by that quarter. Every count is taken per first quarter first and summed up to each as_of, so the timeline's
--- every quarter is one pass, not one pass per quarter.
+-- reports whose case first reached FAERS by that quarter. Every count is taken per first quarter first and summed
+-- up to each as_of, so the timeline's every quarter is one pass, not one pass per quarter.
 WITH as_of AS (
     SELECT DISTINCT unnest(CAST($as_of AS VARCHAR[])) AS as_of
 ),

@@ -28,7 +28,6 @@ def refreshed(tmp_path_factory):
     return settings
 
 
-
 def _stored(settings) -> set[str]:
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:

@@ -67,7 +67,6 @@ def stored(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("versions_stored"))[0]
 
 
-
 def _stored_tables(settings) -> dict[str, int]:
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
