@@ -14,12 +14,20 @@
 WITH as_of AS (
     SELECT DISTINCT unnest(CAST($as_of AS VARCHAR[])) AS as_of
 ),
--- a report (primaryid) filed under two case ids can be selected twice (the latest version of each case): its
--- events, exposures and exclusions count once, from its earliest first quarter (grouped after the join, over the
--- few reports they concern, not over every report)
+-- the reports the events and the CAR T populations are joined with: those with an event or a CAR T product, taken
+-- from study_reports in one pass (a full selection lists every report, ~18 M at full size, and a few percent have
+-- one), not joined with each population in turn. A report (primaryid) filed under two case ids can be selected twice
+-- (the latest version of each case): its events, exposures and exclusions count once, from its earliest first
+-- quarter (grouped after the join, over the few reports they concern, not over every report).
+listed AS (
+    SELECT primaryid FROM study_event_groups
+    UNION
+    SELECT primaryid FROM study_car_t_drugs
+),
 reports AS (
-    SELECT primaryid, first_quarter FROM study_reports
-    WHERE first_quarter <= (SELECT max(as_of) FROM as_of)
+    SELECT r.primaryid, r.first_quarter FROM study_reports r
+    SEMI JOIN listed l USING (primaryid)
+    WHERE r.first_quarter <= (SELECT max(as_of) FROM as_of)
 ),
 roles AS (
     SELECT DISTINCT unnest(CAST($roles AS VARCHAR[])) AS roles
@@ -55,7 +63,9 @@ named AS (
 ),
 excluded AS (
     SELECT x.primaryid, min(r.first_quarter) AS first_quarter
-    FROM study_comparator_excluded x JOIN reports r USING (primaryid)
+    FROM study_comparator_excluded x
+    JOIN study_reports r USING (primaryid)
+    WHERE r.first_quarter <= (SELECT max(as_of) FROM as_of)
     GROUP BY x.primaryid
 ),
 indication_population AS (
@@ -127,7 +137,7 @@ counts AS (
 -- listing them (study_reports_other, study_comparator_excluded_other; none in a full selection): no event, no CAR T
 -- product, no indication group, so they enter the `all` comparator's N only
 report_q AS (
-    SELECT first_quarter, count(*) AS reports FROM reports GROUP BY ALL
+    SELECT first_quarter, count(*) AS reports FROM study_reports GROUP BY ALL
     UNION ALL
     SELECT first_quarter, reports FROM study_reports_other
 ),
