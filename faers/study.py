@@ -416,6 +416,11 @@ def with_options(selection: Selection, options: StudyOptions) -> Selection:
     return _with_base(selection.base, selection.rule, selection.through, options, selection.count_unspecified)
 
 
+# The loader's first dedup step of each rule (load.DEDUP_RULES) -> the rule of study_selection_segments that holds
+# its selection through every cutoff, for the versions of the cases in study_universe_cases.
+SEGMENT_RULES = {"core_case_latest": "latest_version", "core_case_all_versions": "none"}
+
+
 def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, counting: bool = False) -> _Base:
     from faers.load import DEDUP_RULES as LOADER_RULES
 
@@ -436,8 +441,15 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     _ddl(con, "study_demo_all_through_universe" if counting else "study_demo_all_through")
     _ddl(con, "study_deleted_cases_through")
     # each step builds case_selected in this schema from its demo_all/deleted_cases; the database's own selection
-    # is the database's case_selected, which its dedup built with those steps
-    for step in ("study_case_selected_own",) if own else LOADER_RULES[rule]:
+    # is the database's case_selected, which its dedup built with those steps; a counting selection takes the
+    # selection of the rule's first step from study_selection_segments, which holds it for every cutoff
+    steps = LOADER_RULES[rule]
+    if own:
+        steps = ("study_case_selected_own",)
+    elif counting:
+        _ddl(con, "study_case_selected_segments", {"rule": SEGMENT_RULES[steps[0]]})
+        steps = steps[1:]
+    for step in steps:
         _ddl(con, step)
     if counting:
         _ddl(con, "study_reports_other", {"outside": True, "unit": COUNTING_UNITS[rule], "through": through})
@@ -604,7 +616,7 @@ def _compute_versions(study: Study) -> None:
             con.execute(f"DROP VIEW memory.{VERSIONS_SCHEMA}.{name}")  # names of the catalog, not values
             _ddl(con, f"study_{name}")
         for name in ("study_car_t_start_versions", "study_case_first_quarters", "study_split_reports",
-                     "study_universe_cases", "study_outside_counts"):
+                     "study_universe_cases", "study_outside_counts", "study_selection_segments"):
             _ddl(con, name)
         # a full selection lists every report: none counted outside its rows (a counting selection has its own)
         _ddl(con, "study_reports_other", {"outside": False, "unit": "case", "through": study.loaded[-1]})
@@ -626,7 +638,7 @@ def _compute_versions(study: Study) -> None:
 VERSIONS_TABLES = ("study_drug_product_versions", "study_event_group_reaction_versions",
                    "study_indication_group_versions", "study_neoplasm_indication_versions",
                    "study_car_t_start_versions", "study_case_first_quarters", "study_split_reports",
-                   "study_universe_cases", "study_outside_counts", "study_reports_other",
+                   "study_universe_cases", "study_outside_counts", "study_selection_segments", "study_reports_other",
                    "study_report_neoplasm_term_versions", "study_event_group_versions", "study_masking_versions")
 # The SQL files _compute_versions runs (their text is part of the stored tables' fingerprint).
 VERSIONS_SQL = ("study_case_selected_all_versions", *(f"study_{key}_versions" for key in VERSIONED_VIEWS),
