@@ -8,6 +8,12 @@ spm_reports AS (
     SELECT DISTINCT t.primaryid FROM study_spm_terms t SEMI JOIN exposed e USING (primaryid)
     WHERE t.decision = 'counted'
 ),
+-- the SPM reports' selected versions: their therapy, indication, source and outcome lines are read from ther_all,
+-- indi_all, rpsr_all and outc_all by (primaryid, quarter), the rows the views therapies, indications, report_sources
+-- and outcomes give for these reports, without the views' join of every selected report
+spm_versions AS (
+    SELECT s.primaryid, s.quarter FROM case_selected s SEMI JOIN spm_reports r USING (primaryid)
+),
 products AS (
     SELECT d.primaryid, string_agg(DISTINCT d.product || ' (' || d.role_cod || ')', '; ' ORDER BY d.product || ' (' || d.role_cod || ')') AS car_t_products
     FROM study_car_t_drugs d SEMI JOIN spm_reports s USING (primaryid)
@@ -16,8 +22,10 @@ products AS (
 starts AS (
     SELECT d.primaryid, min(t.start_dt) FILTER (WHERE t.start_dt_precision = 'day') AS first_car_t_start
     FROM study_car_t_drugs d
-    JOIN therapies t ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
-    SEMI JOIN spm_reports s ON s.primaryid = d.primaryid
+    JOIN (SELECT x.primaryid, x.dsg_drug_seq, faers_date(x.start_dt) AS start_dt,
+                 faers_date_precision(x.start_dt) AS start_dt_precision
+          FROM ther_all x JOIN spm_versions v ON x.primaryid = v.primaryid AND x.quarter = v.quarter) t
+      ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
     GROUP BY ALL
 ),
 term_lists AS (
@@ -29,19 +37,19 @@ term_lists AS (
     GROUP BY ALL
 ),
 indications_list AS (
-    SELECT primaryid, string_agg(DISTINCT indi_pt, '; ' ORDER BY indi_pt) AS indications
-    FROM indications SEMI JOIN spm_reports USING (primaryid)
+    SELECT x.primaryid, string_agg(DISTINCT indi_pt, '; ' ORDER BY indi_pt) AS indications
+    FROM indi_all x JOIN spm_versions v ON x.primaryid = v.primaryid AND x.quarter = v.quarter
     WHERE indi_pt IS NOT NULL
     GROUP BY ALL
 ),
 sources AS (
-    SELECT primaryid, string_agg(DISTINCT upper(trim(rpsr_cod)), '; ' ORDER BY upper(trim(rpsr_cod))) AS report_sources
-    FROM report_sources SEMI JOIN spm_reports USING (primaryid)
+    SELECT x.primaryid, string_agg(DISTINCT upper(trim(rpsr_cod)), '; ' ORDER BY upper(trim(rpsr_cod))) AS report_sources
+    FROM rpsr_all x JOIN spm_versions v ON x.primaryid = v.primaryid AND x.quarter = v.quarter
     GROUP BY ALL
 ),
 outcome_list AS (
-    SELECT primaryid, string_agg(DISTINCT upper(trim(outc_cod)), '; ' ORDER BY upper(trim(outc_cod))) AS outcomes
-    FROM outcomes SEMI JOIN spm_reports USING (primaryid)
+    SELECT x.primaryid, string_agg(DISTINCT upper(trim(outc_cod)), '; ' ORDER BY upper(trim(outc_cod))) AS outcomes
+    FROM outc_all x JOIN spm_versions v ON x.primaryid = v.primaryid AND x.quarter = v.quarter
     GROUP BY ALL
 ),
 final AS (
