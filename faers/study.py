@@ -238,6 +238,7 @@ class _Base(_Scope):
     users: int = 0
     counting: bool = False  # rows only for the cases in study_universe_cases, the other reports counted
     strata_ready: bool = False  # study_report_stratum_bits built (at the first stratum of an options set)
+    lazy_tables: tuple[str, ...] = ()  # the LAZY_TABLES it holds as views (select(..., lazy=True))
 
 
 @dataclass(eq=False)
@@ -386,7 +387,7 @@ def counting_applies(rule: str, options: StudyOptions) -> bool:
 
 def select(study: Study, rule: str | None = None, through: str | None = None,
            options: StudyOptions = DEFAULT_OPTIONS, *, count_unspecified: bool = False,
-           counting: bool = False) -> Selection:
+           counting: bool = False, lazy: bool = False) -> Selection:
     """The report selection for a dedup rule and cutoff (the loader's own dedup SQL over the report versions
     published up to the cutoff) with the study's fact tables over it and `options` applied, as a Selection value.
     count_unspecified: neoplasm terms of unstated malignancy count as SPMs (default: excluded).
@@ -394,7 +395,10 @@ def select(study: Study, rule: str | None = None, through: str | None = None,
     cases in study_universe_cases only (a CAR T product, an event-group or neoplasm term, an indication group, a
     duplicate group), the other reports are counted per first quarter (study_reports_other); signal_counts,
     summary and run_tables give the full selection's numbers from a fraction of the rows (the sweep's
-    selections). Tables that list or stratify every report (with_expected) refuse it."""
+    selections). Tables that list or stratify every report (with_expected) refuse it.
+    lazy: the tables that only the listings, the published comparison and the classifier read (LAZY_TABLES) are
+    views over the versions tables, computed when read: for a selection that is only counted (the sweep's). A later
+    select() of the same selection without lazy materialises them."""
     rule = rule or study.db_rule
     if rule not in DEDUP_RULES:
         raise StudyError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
@@ -403,8 +407,25 @@ def select(study: Study, rule: str | None = None, through: str | None = None,
     key = (rule, through, bool(count_unspecified), counting)
     base = study._bases.get(key)
     if base is None or base.released:
-        base = study._bases[key] = _build_base(study, rule, through, bool(count_unspecified), counting)
+        base = study._bases[key] = _build_base(study, rule, through, bool(count_unspecified), counting, lazy)
+    elif base.lazy_tables and not lazy:
+        _materialise_lazy(base)
     return _with_base(base, rule, through, options, bool(count_unspecified))
+
+
+# The tables of a selection that a lazy selection holds as views (sql/study_<table>_lazy.sql, the same rows), each
+# with the SQL file that materialises it: the sweep's counts read none of them.
+LAZY_TABLES = {"event_group_reactions": "study_event_group_reactions",
+               "vocab_neoplasm_indication_rows": "study_vocab_neoplasm_indication_rows",
+               "vocab_report_neoplasm_terms": "study_vocab_report_neoplasm_terms_from_versions"}
+
+
+def _materialise_lazy(base: _Base) -> None:
+    """Replace a lazy base's views by the tables of the same rows (a caller that reads them several times)."""
+    for name in base.lazy_tables:
+        base.study.con.execute(f"DROP VIEW memory.{base.schema}.{name}")  # names of LAZY_TABLES, not values
+        _ddl(base.con, LAZY_TABLES[name])
+    base.lazy_tables = ()
 
 
 def with_options(selection: Selection, options: StudyOptions) -> Selection:
@@ -421,7 +442,8 @@ def with_options(selection: Selection, options: StudyOptions) -> Selection:
 SEGMENT_RULES = {"core_case_latest": "latest_version", "core_case_all_versions": "none"}
 
 
-def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, counting: bool = False) -> _Base:
+def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, counting: bool = False,
+                lazy: bool = False) -> _Base:
     from faers.load import DEDUP_RULES as LOADER_RULES
 
     if not study.versions_ready:
@@ -458,8 +480,13 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     # and so is the classifier's view, when its decisions over every version hold for this selection
     classified = _classified_from_versions(count_unspecified)
     _copy_views(con, study, skip=(*VERSIONED_VIEWS.values(), *(("vocab_report_neoplasm_terms",) if classified else ())))
+    lazy_tables = []
     for name in VERSIONED_VIEWS.values():
-        _ddl(con, f"study_{name}")
+        if lazy and name in LAZY_TABLES:
+            _ddl(con, f"study_{name}_lazy")
+            lazy_tables.append(name)
+        else:
+            _ddl(con, f"study_{name}")
     _ddl(con, "study_report_strata")
     # the tables no option changes; an options schema makes its own study_reports (stratum) and study_event_groups
     # (pre-existing SPMs out) from these
@@ -467,9 +494,14 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
         _ddl(con, name)
     if classified:
         _ddl(con, "study_shared_reports")
-        _ddl(con, "study_vocab_report_neoplasm_terms_from_versions")
+        shared = sqlfiles.run(con, "study_shared_report_count").fetchall()[0][0]  # reports selected twice: rare
+        if lazy and not shared:  # a report selected twice is classified from all its rows: a table
+            _ddl(con, "study_vocab_report_neoplasm_terms_lazy")
+            lazy_tables.append("vocab_report_neoplasm_terms")
+        else:
+            _ddl(con, "study_vocab_report_neoplasm_terms_from_versions")
         _ddl(con, "study_event_groups_from_versions")
-        if sqlfiles.run(con, "study_shared_report_count").fetchall()[0][0]:  # reports selected twice: rare
+        if shared:
             _classify(study, path, "study_classify_keys_shared", count_unspecified,
                       ("study_shared_neoplasm_terms", "study_shared_event_groups"),
                       ("study_vocab_report_neoplasm_terms_shared", "study_event_groups_shared"))
@@ -477,7 +509,7 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
         _ddl(con, "study_vocab_report_neoplasm_terms")
         _ddl(con, "study_event_groups")
     _ddl(con, "study_pre_existing")
-    return _Base(study, schema, path, con, counting=counting)
+    return _Base(study, schema, path, con, counting=counting, lazy_tables=tuple(lazy_tables))
 
 
 # The SPM classifier (vocab_report_neoplasm_terms) and the event groups it decides (report_event_groups) are these
@@ -978,7 +1010,7 @@ def sensitivity(main: Selection, rules=DEDUP_RULES, cutoffs=SENSITIVITY_CUTOFFS,
                 note = f"cutoff before the first loaded quarter {study.loaded[0]}: no reports"
             own = (rule, through) != (main.rule, main.through)
             selection = (select(study, rule, through, main.options, count_unspecified=main.count_unspecified,
-                                counting=True) if own else main)
+                                counting=True, lazy=True) if own else main)
             try:
                 if at_selection is not None:
                     at_selection(selection)

@@ -172,6 +172,45 @@ def test_the_sweeps_roles_settings_in_one_pass_count_as_each_alone(db, counting)
         st.close()
 
 
+def _kinds(selection: study.Selection) -> dict:
+    return dict(selection.con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                                      "WHERE table_catalog = 'memory' AND table_schema = ?",
+                                      [selection.base.schema]).fetchall())
+
+
+def _lazy_rows(selection: study.Selection) -> dict:
+    return {name: selection.con.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in study.LAZY_TABLES}
+
+
+@pytest.mark.parametrize("rule", study.DEDUP_RULES)
+def test_a_lazy_selection_counts_and_lists_as_a_materialised_one(db, rule):
+    """The sweep's selections are lazy: the tables that only listings, the published comparison and the classifier
+    read are views, computed when read (a selection holding a report twice keeps its classifier rows a table). Their
+    rows, the counts and the published tables equal a materialised selection's; a later select() of the same
+    selection without lazy turns them into tables with the same rows."""
+    through = str(QUARTERS[2])  # report 90601 is the latest version of two cases here
+    st = study.open_study(db)
+    try:
+        lazy = study.select(st, rule, through, counting=True, lazy=True)
+        shared = lazy.con.execute("SELECT count(*) FROM study_shared_reports").fetchall()[0][0] > 0
+        assert shared == (rule != "none")
+        views = {n for n, kind in _kinds(lazy).items() if kind == "VIEW" and n in study.LAZY_TABLES}
+        assert views == set(study.LAZY_TABLES) - ({"vocab_report_neoplasm_terms"} if shared else set())
+        rows, numbers = _lazy_rows(lazy), _numbers(lazy)
+        again = study.select(st, rule, through, counting=True)  # the same base, materialised
+        assert again.base is lazy.base and not lazy.base.lazy_tables
+        assert not [n for n in study.LAZY_TABLES if _kinds(again)[n] != "BASE TABLE"]
+        assert _lazy_rows(again) == rows
+        study.release(lazy)
+        study.release(again)
+        fresh = study.select(st, rule, through, counting=True)
+        assert _lazy_rows(fresh) == rows and rows["event_group_reactions"]
+        for key, value in _numbers(fresh).items():
+            assert value.equals(numbers[key]) if isinstance(value, pl.DataFrame) else value == numbers[key], key
+    finally:
+        st.close()
+
+
 def test_a_report_selected_twice_counts_its_event_once(db):
     """Report 90601 is the latest version of two cases (906, 907), so the latest_version selection lists it twice;
     its SPM counts once: with roles any (exposed = named), a + c of the `all` comparator is the number of distinct
