@@ -391,14 +391,17 @@ def select(study: Study, rule: str | None = None, through: str | None = None,
     """The report selection for a dedup rule and cutoff (the loader's own dedup SQL over the report versions
     published up to the cutoff) with the study's fact tables over it and `options` applied, as a Selection value.
     count_unspecified: neoplasm terms of unstated malignancy count as SPMs (default: excluded).
-    counting: where counting_applies, a counting selection: the loader's dedup SQL runs over the versions of the
-    cases in study_universe_cases only (a CAR T product, an event-group or neoplasm term, an indication group, a
-    duplicate group), the other reports are counted per first quarter (study_reports_other); signal_counts,
+    counting: where counting_applies, a counting selection: it selects among the versions of the cases in
+    study_universe_cases only (a CAR T product, an event-group or neoplasm term, an indication group, a duplicate
+    group), the versions the loader's dedup SQL selects through the cutoff, taken from study_selection_segments
+    (then the rule's duplicate step, if it has one); the other reports are counted per first quarter
+    (study_reports_other); signal_counts,
     summary and run_tables give the full selection's numbers from a fraction of the rows (the sweep's
     selections). Tables that list or stratify every report (with_expected) refuse it.
     lazy: the tables that only the listings, the published comparison and the classifier read (LAZY_TABLES) are
     views over the versions tables, computed when read: for a selection that is only counted (the sweep's). A later
-    select() of the same selection without lazy materialises them."""
+    select() of the same selection without lazy materialises them. Only where the selection takes its classifier
+    decisions from the versions tables (the default count_unspecified): otherwise its classifier reads them."""
     rule = rule or study.db_rule
     if rule not in DEDUP_RULES:
         raise StudyError(f"unknown dedup rule {rule!r}: choose one of {', '.join(DEDUP_RULES)}")
@@ -421,11 +424,13 @@ LAZY_TABLES = {"event_group_reactions": "study_event_group_reactions",
 
 
 def _materialise_lazy(base: _Base) -> None:
-    """Replace a lazy base's views by the tables of the same rows (a caller that reads them several times)."""
+    """Replace a lazy base's views by the tables of the same rows (a caller that reads them several times), each
+    in one transaction: a failure leaves that view as it was."""
     for name in base.lazy_tables:
-        base.study.con.execute(f"DROP VIEW memory.{base.schema}.{name}")  # names of LAZY_TABLES, not values
-        _ddl(base.con, LAZY_TABLES[name])
-    base.lazy_tables = ()
+        with connection.transaction(base.con):
+            base.con.execute(f"DROP VIEW memory.{base.schema}.{name}")  # names of LAZY_TABLES, not values
+            _ddl(base.con, LAZY_TABLES[name])
+        base.lazy_tables = tuple(n for n in base.lazy_tables if n != name)
 
 
 def with_options(selection: Selection, options: StudyOptions) -> Selection:
@@ -480,6 +485,7 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     # and so is the classifier's view, when its decisions over every version hold for this selection
     classified = _classified_from_versions(count_unspecified)
     _copy_views(con, study, skip=(*VERSIONED_VIEWS.values(), *(("vocab_report_neoplasm_terms",) if classified else ())))
+    lazy = lazy and classified  # else the selection's own classifier reads the lazy tables, several times
     lazy_tables = []
     for name in VERSIONED_VIEWS.values():
         if lazy and name in LAZY_TABLES:

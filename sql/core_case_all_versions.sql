@@ -1,5 +1,7 @@
 -- case_selected (rule "none"): every report version after FDA's deleted-case lists, no case-level dedup.
 -- A report (primaryid) published in two quarters is still one report: the later quarter's copy is kept.
+-- sql/study_selection_segments.sql restates this rule for every cutoff at once (tests/unit/test_study_segments.py
+-- holds the two together).
 CREATE OR REPLACE TABLE case_selected AS
 WITH deleted AS (
     SELECT DISTINCT caseid FROM deleted_cases

@@ -47,7 +47,8 @@ CREATE OR REPLACE MACRO faers_quarter_index(q) AS CAST(substr(q, 1, 4) AS INTEGE
 -- The latest_version selection (rule "latest_version": sql/core_case_latest.sql; faers/duplicates.py compares it as
 -- a temp case_selected): one report per case after FDA's deleted-case lists. Per caseid keep max caseversion; ties
 -- -> later quarter; then max primaryid. Legacy AERS reports have caseversion 0 and caseid = legacy CASE, so a
--- FAERS version of the same case always wins over legacy.
+-- FAERS version of the same case always wins over legacy. sql/study_selection_segments.sql restates this order for
+-- every cutoff at once (tests/unit/test_study_segments.py holds the two together).
 CREATE OR REPLACE MACRO faers_latest_versions() AS TABLE
     WITH deleted AS (
         SELECT DISTINCT caseid FROM deleted_cases

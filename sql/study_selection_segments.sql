@@ -77,14 +77,17 @@ republished_segments AS (
     FROM runs
     GROUP BY primaryid, quarter, caseid, run
 ),
-final AS (
+segments AS (
     SELECT * FROM latest
     UNION ALL
     SELECT * FROM published_once
     UNION ALL
     SELECT * FROM republished_segments
-)
+),
 -- a version whose segment is empty (a higher version of its case published before or with it, or its case deleted
 -- by then) is never selected
-SELECT rule, primaryid, quarter, caseid, valid_from, valid_to FROM final
-WHERE valid_to IS NULL OR valid_to > valid_from;
+final AS (
+    SELECT rule, primaryid, quarter, caseid, valid_from, valid_to FROM segments
+    WHERE valid_to IS NULL OR valid_to > valid_from
+)
+SELECT * FROM final;

@@ -3,8 +3,10 @@
 -- group or a neoplasm (look-alike) term, or an indication of a product's indication group; with every case of a
 -- duplicate group (the latest_version+duplicates rule picks one case of a group) and every case of a report
 -- (primaryid) published under more than one case id (study_split_reports; the none rule keeps a report's latest
--- copy). Once per study run over every version (the vocabulary views' rows, materialised there). A sweep selection dedups only these cases' versions (the loader's own SQL) and counts the
--- other cases' selected reports from study_outside_counts: the same 2x2 tables, from a fraction of the rows.
+-- copy). Once per study run over every version (the vocabulary views' rows, materialised there). A sweep selection
+-- selects among these cases' versions only (those the loader's own SQL selects through its cutoff:
+-- study_selection_segments) and counts the other cases' selected reports from study_outside_counts: the same 2x2
+-- tables, from a fraction of the rows.
 CREATE OR REPLACE TABLE study_universe_cases AS
 WITH versions AS (
     SELECT primaryid, quarter FROM drug_products

@@ -201,8 +201,11 @@ def test_a_lazy_selection_counts_and_lists_as_a_materialised_one(db, rule):
         assert again.base is lazy.base and not lazy.base.lazy_tables
         assert not [n for n in study.LAZY_TABLES if _kinds(again)[n] != "BASE TABLE"]
         assert _lazy_rows(again) == rows
+        study.release(again)  # as the report does: the published window's selection, while the sweep's lives on
+        assert not lazy.base.released
+        for key, value in _numbers(lazy).items():  # the views that read the swapped names read the tables now
+            assert value.equals(numbers[key]) if isinstance(value, pl.DataFrame) else value == numbers[key], key
         study.release(lazy)
-        study.release(again)
         fresh = study.select(st, rule, through, counting=True)
         assert _lazy_rows(fresh) == rows and rows["event_group_reactions"]
         for key, value in _numbers(fresh).items():
@@ -224,6 +227,41 @@ def test_a_report_selected_twice_counts_its_event_once(db):
         distinct = selection.con.execute("SELECT count(DISTINCT primaryid) FROM study_event_groups "
                                          "WHERE event_group = 'leukemia'").fetchall()[0][0]
         assert cell["a"] + cell["c"] == distinct
+    finally:
+        st.close()
+
+
+def test_onset_and_the_case_listing_take_the_lines_of_every_selected_version(tmp_path):
+    """Time to onset and the SPM case listing read the CAR T reports' therapy and indication lines by their selected
+    versions, as the views therapies and indications give them: a CAR T report selected twice (report 90801, the
+    latest version of cases 908 and 909, whose versions give different therapy starts and indications) has the
+    lines of both."""
+    from faers import casebook
+
+    data = make_data()
+    data.reports += [
+        SplitReport(908, 1, QUARTERS[0], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"],
+                    "Diffuse large B-cell lymphoma", start_dt="20230301", pid=90801),
+        SplitReport(909, 1, QUARTERS[2], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"], "Follicular lymphoma",
+                    start_dt="20230201", pid=90801),
+    ]
+    settings, _ = build_db(tmp_path, data)
+    st = study.open_study(settings)
+    try:
+        exposure = study.expose(study.select(st), "ps")
+        assert exposure.con.execute("SELECT count(*) FROM case_selected WHERE primaryid = 90801").fetchall()[0][0] == 2
+        rows, _ = study.time_to_onset(exposure)
+        mine = rows.filter((pl.col("primaryid") == 90801) & (pl.col("product") == "axi-cel")
+                           & (pl.col("event_group") == "spm"))
+        view_start = exposure.con.execute("SELECT min(start_dt) FROM therapies WHERE primaryid = 90801 "
+                                          "AND start_dt_precision = 'day'").fetchall()[0][0]
+        assert str(view_start) == "2023-02-01" and set(mine["start_dt"]) == {view_start}
+        listed = casebook.spm_cases(exposure).filter(pl.col("primaryid") == 90801)
+        view_indications = exposure.con.execute("SELECT string_agg(DISTINCT indi_pt, '; ' ORDER BY indi_pt) "
+                                                "FROM indications WHERE primaryid = 90801").fetchall()[0][0]
+        assert view_indications == "Diffuse large B-cell lymphoma; Follicular lymphoma"
+        assert set(listed["indications"]) == {view_indications}
+        assert set(listed["first_car_t_start"]) == {view_start}
     finally:
         st.close()
 
