@@ -496,7 +496,7 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     _ddl(con, "study_report_strata")
     # the tables no option changes; an options schema makes its own study_reports (stratum) and study_event_groups
     # (pre-existing SPMs out) from these
-    for name in ("study_car_t_drugs", "study_indication_groups", "study_reports"):
+    for name in ("study_car_t_drugs", "study_car_t_therapies", "study_indication_groups", "study_reports"):
         _ddl(con, name)
     if classified:
         _ddl(con, "study_shared_reports")

@@ -6,9 +6,9 @@
 -- counted or excluded), or the report's neoplasm terms are all counted (no relapse, progression or treated-disease
 -- term whose date it could be) and the date lies at least $min_days days after the therapy start (beyond the acute
 -- CRS/ICANS window). Otherwise: 'event date not attributable to the neoplasm'.
--- Only the reports naming a CAR T product can have a row, so their selected versions' therapy and reaction lines are
--- read from ther_all and reac_all directly: the rows the views therapies and reactions give for those reports (the
--- same join by (primaryid, quarter), the same date macros), without the views' join of every selected report.
+-- Only the reports naming a CAR T product can have a row, so their selected versions' therapy lines come from
+-- study_car_t_therapies and their reaction lines from reac_all directly: the rows the views therapies and reactions
+-- give for those reports (the same join by (primaryid, quarter)), without the views' join of every selected report.
 WITH events AS (
     SELECT primaryid, event_group FROM study_event_groups
     WHERE list_contains(CAST($groups AS VARCHAR[]), event_group)
@@ -17,12 +17,6 @@ WITH events AS (
 exposed_versions AS (
     SELECT s.primaryid, s.quarter FROM case_selected s
     SEMI JOIN study_car_t_drugs d ON d.primaryid = s.primaryid
-),
-therapy_lines AS (
-    SELECT x.primaryid, x.dsg_drug_seq, faers_date(x.start_dt) AS start_dt,
-           faers_date_precision(x.start_dt) AS start_dt_precision
-    FROM ther_all x
-    JOIN exposed_versions v ON x.primaryid = v.primaryid AND x.quarter = v.quarter
 ),
 reaction_lines AS (
     SELECT x.primaryid, x.pt
@@ -34,7 +28,7 @@ starts AS (
            min(t.start_dt) FILTER (WHERE t.start_dt_precision = 'day') AS start_dt,
            count(t.start_dt) AS dated_rows
     FROM study_car_t_drugs d
-    LEFT JOIN therapy_lines t ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
+    LEFT JOIN study_car_t_therapies t ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
     WHERE list_contains(CAST($roles AS VARCHAR[]), d.role_cod)
     GROUP BY ALL
 ),

@@ -8,9 +8,10 @@ spm_reports AS (
     SELECT DISTINCT t.primaryid FROM study_spm_terms t SEMI JOIN exposed e USING (primaryid)
     WHERE t.decision = 'counted'
 ),
--- the SPM reports' selected versions: their therapy, indication, source and outcome lines are read from ther_all,
--- indi_all, rpsr_all and outc_all by (primaryid, quarter), the rows the views therapies, indications, report_sources
--- and outcomes give for these reports, without the views' join of every selected report
+-- the SPM reports' selected versions: their indication, source and outcome lines are read from indi_all, rpsr_all
+-- and outc_all by (primaryid, quarter), their therapy lines from study_car_t_therapies: the rows the views
+-- indications, report_sources, outcomes and therapies give for these reports, without the views' join of every
+-- selected report
 spm_versions AS (
     SELECT s.primaryid, s.quarter FROM case_selected s SEMI JOIN spm_reports r USING (primaryid)
 ),
@@ -22,10 +23,8 @@ products AS (
 starts AS (
     SELECT d.primaryid, min(t.start_dt) FILTER (WHERE t.start_dt_precision = 'day') AS first_car_t_start
     FROM study_car_t_drugs d
-    JOIN (SELECT x.primaryid, x.dsg_drug_seq, faers_date(x.start_dt) AS start_dt,
-                 faers_date_precision(x.start_dt) AS start_dt_precision
-          FROM ther_all x JOIN spm_versions v ON x.primaryid = v.primaryid AND x.quarter = v.quarter) t
-      ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
+    JOIN study_car_t_therapies t ON t.primaryid = d.primaryid AND t.dsg_drug_seq = d.drug_seq
+    SEMI JOIN spm_reports s ON s.primaryid = d.primaryid
     GROUP BY ALL
 ),
 term_lists AS (
