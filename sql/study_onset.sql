@@ -9,6 +9,10 @@
 -- Only the reports naming a CAR T product can have a row, so their selected versions' therapy lines come from
 -- study_car_t_therapies and their reaction lines from reac_all directly: the rows the views therapies and reactions
 -- give for those reports (the same join by (primaryid, quarter)), without the views' join of every selected report.
+-- One row per report x product x event group: a report FDA published under two case ids is selected twice (the
+-- latest version of each case); its therapy and reaction lines are those of both versions, its event date that of
+-- the version published last (then the higher case id), so its days count once in the median, as it counts once in
+-- the 2x2 tables.
 WITH events AS (
     SELECT primaryid, event_group FROM study_event_groups
     WHERE list_contains(CAST($groups AS VARCHAR[]), event_group)
@@ -51,13 +55,18 @@ report_terms AS (
     WHERE r.pt IS NOT NULL
     GROUP BY r.primaryid
 ),
+event_dates AS (
+    SELECT primaryid, event_dt, event_dt_precision FROM cases
+    WHERE primaryid IN (SELECT primaryid FROM events)
+    QUALIFY row_number() OVER (PARTITION BY primaryid ORDER BY quarter DESC, caseid DESC) = 1
+),
 joined AS (
     SELECT s.primaryid, s.product, e.event_group, s.start_dt, s.dated_rows, c.event_dt, c.event_dt_precision,
            coalesce(t.only_neoplasm_terms, false) AS only_neoplasm_terms,
            coalesce(t.only_counted_neoplasms, true) AS only_counted_neoplasms
     FROM starts_all s
     JOIN events e ON e.primaryid = s.primaryid
-    JOIN cases c ON c.primaryid = s.primaryid
+    JOIN event_dates c ON c.primaryid = s.primaryid
     LEFT JOIN report_terms t ON t.primaryid = s.primaryid
 ),
 final AS (

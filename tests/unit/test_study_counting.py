@@ -235,15 +235,16 @@ def test_onset_and_the_case_listing_take_the_lines_of_every_selected_version(tmp
     """Time to onset and the SPM case listing read the CAR T reports' therapy and indication lines by their selected
     versions, as the views therapies and indications give them: a CAR T report selected twice (report 90801, the
     latest version of cases 908 and 909, whose versions give different therapy starts and indications) has the
-    lines of both."""
+    lines of both. Its onset is one row per product and group (its days count once in the median, as the report
+    counts once in the 2x2 tables), with the event date of the version published last."""
     from faers import casebook
 
     data = make_data()
     data.reports += [
         SplitReport(908, 1, QUARTERS[0], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"],
-                    "Diffuse large B-cell lymphoma", start_dt="20230301", pid=90801),
+                    "Diffuse large B-cell lymphoma", start_dt="20230301", event_dt="20230801", pid=90801),
         SplitReport(909, 1, QUARTERS[2], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"], "Follicular lymphoma",
-                    start_dt="20230201", pid=90801),
+                    start_dt="20230201", event_dt="20230901", pid=90801),
     ]
     settings, _ = build_db(tmp_path, data)
     st = study.open_study(settings)
@@ -256,6 +257,10 @@ def test_onset_and_the_case_listing_take_the_lines_of_every_selected_version(tmp
         view_start = exposure.con.execute("SELECT min(start_dt) FROM therapies WHERE primaryid = 90801 "
                                           "AND start_dt_precision = 'day'").fetchall()[0][0]
         assert str(view_start) == "2023-02-01" and set(mine["start_dt"]) == {view_start}
+        assert mine.height == 1, mine  # once, not once per selected version
+        assert str(mine["event_dt"][0]) == "2023-09-01" and mine["days"][0] == 212  # case 909's, published last
+        _, summary = study.time_to_onset(exposure)
+        assert (summary["reports"] == summary["computed"] + summary.select(pl.col("^missing_.*$")).sum_horizontal()).all()
         listed = casebook.spm_cases(exposure).filter(pl.col("primaryid") == 90801)
         view_indications = exposure.con.execute("SELECT string_agg(DISTINCT indi_pt, '; ' ORDER BY indi_pt) "
                                                 "FROM indications WHERE primaryid = 90801").fetchall()[0][0]
