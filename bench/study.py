@@ -1,10 +1,13 @@
 """Item 2, after the load: the analysis commands and the docs' example queries on the whole-history database.
 
 Commands another branch has not landed yet (`faers duplicates`, `faers vocab audit`) are skipped with the reason.
+BENCH_STUDY_COMMANDS (a comma list of COMMANDS' names, default all) re-measures only those commands (and the
+schema examples); the others keep their figures of the last run, their rows marked with that run's date.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -31,16 +34,45 @@ def _exists(base: list[str], args: list[str], env: dict | None) -> bool:
         return False
 
 
+def chosen_commands(spec: str | None = None) -> list[str]:
+    """The COMMANDS BENCH_STUDY_COMMANDS names (default: all), refused when one is unknown."""
+    spec = spec if spec is not None else os.environ.get("BENCH_STUDY_COMMANDS", "")
+    names = [n.strip() for n in spec.split(",") if n.strip()] or list(COMMANDS)
+    unknown = [n for n in names if n not in COMMANDS]
+    if unknown:
+        raise SystemExit(f"BENCH_STUDY_COMMANDS: unknown {unknown}; choose from {', '.join(COMMANDS)}")
+    return names
+
+
+def _kept(previous: dict, name: str) -> tuple[dict, list] | None:
+    """A command's figure and row from the last run (results.json's study section), marked with its date."""
+    entry = previous.get("commands", {}).get(name)
+    label = f"2. faers {name} (history DB)"
+    row = next((r for r in previous.get("rows", []) if r[0] == label), None)
+    if entry is None or row is None:
+        return None
+    if "measured_at" in entry:  # kept before: its row says so already
+        return entry, list(row)
+    at = previous.get("config", {}).get("at", "an earlier run")
+    return {**entry, "measured_at": at}, [row[0], f"{row[1]} (run of {at[:16]})", *row[2:]]
+
+
 def bench_study(db: Path) -> dict:
-    from bench.run import faers_command, say
+    from bench.run import RESULTS_JSON, faers_command, say
 
     if not db.exists():
         return {"skipped": "needs the history database: run `python -m bench.run history` first"}
+    chosen = chosen_commands()
+    previous = (json.loads(RESULTS_JSON.read_text()).get("study", {}) if RESULTS_JSON.exists() else {})
     cmd, env = faers_command()
     base = [*cmd, "--home", str(db.parent), "--db", str(db)]
     out: dict = {"commands": {}}
     rows = []
     for name, (args, target) in COMMANDS.items():
+        if name not in chosen and (kept := _kept(previous, name)) is not None:
+            out["commands"][name], row = kept
+            rows.append(tuple(row))
+            continue
         args = [a.format(out=db.parent) for a in args]
         if not _exists(base, args, env):
             out["commands"][name] = {"skipped": f"`faers {name}` is not in this checkout"}
