@@ -1097,8 +1097,10 @@ def timeline(exposure: Exposure, comparator: Comparator | str, groups=("spm", "t
 
 def run_tables(study: Study, rule: str, through: str | None, roles: Roles | str, comparator: Comparator | str,
                options: StudyOptions = DEFAULT_OPTIONS) -> dict:
-    """The small tables published numbers are compared with, for one selection (used per source cutoff)."""
-    selection = select(study, rule, through, options, counting=True)
+    """The small tables published numbers are compared with, for one selection (used per source cutoff). A lazy
+    selection: these tables read its classifier rows once or twice, so computing them when read is cheaper than
+    materialising them (full size: 1.3 s against 2.6 s a window, the same tables)."""
+    selection = select(study, rule, through, options, counting=True, lazy=True)
     exposure = expose(selection, roles)
     try:
         return tables_from_counts(exposure, signal_counts(exposure), comparator)
