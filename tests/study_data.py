@@ -36,6 +36,7 @@ class Report:
     start_dt: str = "20230101"
     age: str = "60"
     sex: str = "F"
+    country: str = "US"  # DEMO occr_country
 
     @property
     def primaryid(self) -> int:
@@ -120,7 +121,7 @@ def _rows(reports: list[Report]) -> dict[str, list[dict[str, str]]]:
         pid, cid = str(r.primaryid), str(r.caseid)
         rows["demo"].append({"primaryid": pid, "caseid": cid, "caseversion": str(r.version), "i_f_code": "F" if r.version > 1 else "I",
                              "event_dt": r.event_dt, "fda_dt": f"{r.quarter.year}0{r.quarter.q * 3 - 2}10",
-                             "init_fda_dt": "20230410", "age": r.age, "age_cod": "YR", "sex": r.sex, "occr_country": "US"})
+                             "init_fda_dt": "20230410", "age": r.age, "age_cod": "YR", "sex": r.sex, "occr_country": r.country})
         for seq, (name, role) in enumerate(r.drugs, start=1):
             generic = {"YESCARTA": "AXICABTAGENE CILOLEUCEL", "KYMRIAH": "TISAGENLECLEUCEL"}.get(name, name)
             rows["drug"].append({"primaryid": pid, "caseid": cid, "drug_seq": str(seq), "role_cod": role, "drugname": name,

@@ -325,3 +325,30 @@ def test_the_own_selection_copies_the_databases_case_selected(tmp_path, rule, ra
         assert len(copied) == (survivors - 1 if rule == "latest_version+duplicates" else survivors)
     finally:
         st.close()
+
+
+def test_a_report_selected_twice_is_in_a_stratum_when_either_version_is(tmp_path):
+    """The strata are per report: report 91201, the latest version of cases 912 (occurrence France) and 913 (United
+    States), is in the US-occurrence stratum with both its rows, each row of the selection once."""
+    data = make_data()
+    data.reports += [
+        SplitReport(912, 1, QUARTERS[0], **OTHER, country="FR", pid=91201),
+        SplitReport(913, 1, QUARTERS[2], **OTHER, country="US", pid=91201),
+        Report(914, 1, QUARTERS[1], **OTHER, country="FR"),
+    ]
+    settings, _ = build_db(tmp_path, data)
+    st = study.open_study(settings)
+    try:
+        selection = study.select(st, options=study.StudyOptions(stratum="us_occurrence"))
+        con = selection.base.con
+        bits = dict(con.execute("SELECT primaryid, list(strata ORDER BY strata) FROM study_report_stratum_bits "
+                                "WHERE primaryid IN (91201, 9141) GROUP BY primaryid").fetchall())
+        assert bits[91201] == [bits[91201][0]] * 2 and bits[91201][0] & 2  # both rows, US from case 913
+        assert not bits[9141][0] & 2 and len(bits[9141]) == 1
+        assert con.execute("SELECT count(*) FROM study_report_stratum_bits").fetchall() == \
+            con.execute("SELECT count(*) FROM study_reports").fetchall()
+        in_stratum = dict(selection.con.execute("SELECT primaryid, count(*) FROM study_reports "
+                                                "WHERE primaryid IN (91201, 9141) GROUP BY ALL").fetchall())
+        assert in_stratum == {91201: 2}
+    finally:
+        st.close()
