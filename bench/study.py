@@ -2,7 +2,8 @@
 
 Commands another branch has not landed yet (`faers duplicates`, `faers vocab audit`) are skipped with the reason.
 BENCH_STUDY_COMMANDS (a comma list of COMMANDS' names, default all) re-measures only those commands (and the
-schema examples); the others keep their figures of the last run, their rows marked with that run's date.
+schema examples); each other command keeps its last measured figure (seconds or a time-out), its row marked with
+the date of the run that measured it; one with no such figure yet is measured.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ def _kept(previous: dict, name: str) -> tuple[dict, list] | None:
     entry = previous.get("commands", {}).get(name)
     label = f"2. faers {name} (history DB)"
     row = next((r for r in previous.get("rows", []) if r[0] == label), None)
-    if entry is None or row is None:
-        return None
+    if entry is None or row is None or not ({"seconds", "timed_out_after_s"} & entry.keys()):
+        return None  # never measured (or skipped, or failed): measure it now
     if "measured_at" in entry:  # kept before: its row says so already
         return entry, list(row)
     at = previous.get("config", {}).get("at", "an earlier run")

@@ -11,8 +11,8 @@
 -- give for those reports (the same join by (primaryid, quarter)), without the views' join of every selected report.
 -- One row per report x product x event group: a report FDA published under two case ids is selected twice (the
 -- latest version of each case); its therapy and reaction lines are those of both versions, its event date that of
--- the version published last (then the higher case id), so its days count once in the median, as it counts once in
--- the 2x2 tables.
+-- the version published last (a report has one DEMO row per quarter), so its days count once in the median, as it
+-- counts once in the 2x2 tables.
 WITH events AS (
     SELECT primaryid, event_group FROM study_event_groups
     WHERE list_contains(CAST($groups AS VARCHAR[]), event_group)
@@ -58,7 +58,7 @@ report_terms AS (
 event_dates AS (
     SELECT primaryid, event_dt, event_dt_precision FROM cases
     WHERE primaryid IN (SELECT primaryid FROM events)
-    QUALIFY row_number() OVER (PARTITION BY primaryid ORDER BY quarter DESC, caseid DESC) = 1
+    QUALIFY row_number() OVER (PARTITION BY primaryid ORDER BY quarter DESC) = 1
 ),
 joined AS (
     SELECT s.primaryid, s.product, e.event_group, s.start_dt, s.dated_rows, c.event_dt, c.event_dt_precision,

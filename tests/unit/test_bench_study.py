@@ -29,3 +29,5 @@ def test_a_kept_figure_is_marked_with_its_run_once():
     later = {"config": {"at": "2026-12-03T09:00:00"}, "commands": {"report": entry}, "rows": [row]}
     assert study._kept(later, "report") == (entry, row)  # kept again: still the first run's date, not marked twice
     assert study._kept(PREVIOUS, "vocab audit") is None  # never measured: measured now
+    failed = {**PREVIOUS, "commands": {"report": {"failed": "Out of Memory"}}}
+    assert study._kept(failed, "report") is None  # a failure is not a figure to keep

@@ -201,7 +201,7 @@ def test_a_lazy_selection_counts_and_lists_as_a_materialised_one(db, rule):
         assert again.base is lazy.base and not lazy.base.lazy_tables
         assert not [n for n in study.LAZY_TABLES if _kinds(again)[n] != "BASE TABLE"]
         assert _lazy_rows(again) == rows
-        study.release(again)  # as the report does: the published window's selection, while the sweep's lives on
+        study.release(again)  # a later non-lazy select() of the same selection, released while the sweep's lives on
         assert not lazy.base.released
         for key, value in _numbers(lazy).items():  # the views that read the swapped names read the tables now
             assert value.equals(numbers[key]) if isinstance(value, pl.DataFrame) else value == numbers[key], key
@@ -241,10 +241,10 @@ def test_onset_and_the_case_listing_take_the_lines_of_every_selected_version(tmp
 
     data = make_data()
     data.reports += [
-        SplitReport(908, 1, QUARTERS[0], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"],
-                    "Diffuse large B-cell lymphoma", start_dt="20230301", event_dt="20230801", pid=90801),
-        SplitReport(909, 1, QUARTERS[2], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"], "Follicular lymphoma",
-                    start_dt="20230201", event_dt="20230901", pid=90801),
+        SplitReport(908, 1, QUARTERS[2], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"],
+                    "Diffuse large B-cell lymphoma", start_dt="20230301", event_dt="20230901", pid=90801),
+        SplitReport(909, 1, QUARTERS[0], [("YESCARTA", "PS")], ["Acute myeloid leukaemia"], "Follicular lymphoma",
+                    start_dt="20230201", event_dt="20230801", pid=90801),
     ]
     settings, _ = build_db(tmp_path, data)
     st = study.open_study(settings)
@@ -258,7 +258,7 @@ def test_onset_and_the_case_listing_take_the_lines_of_every_selected_version(tmp
                                           "AND start_dt_precision = 'day'").fetchall()[0][0]
         assert str(view_start) == "2023-02-01" and set(mine["start_dt"]) == {view_start}
         assert mine.height == 1, mine  # once, not once per selected version
-        assert str(mine["event_dt"][0]) == "2023-09-01" and mine["days"][0] == 212  # case 909's, published last
+        assert str(mine["event_dt"][0]) == "2023-09-01" and mine["days"][0] == 212  # case 908's, published last (the lower case id)
         _, summary = study.time_to_onset(exposure)
         assert (summary["reports"] == summary["computed"] + summary.select(pl.col("^missing_.*$")).sum_horizontal()).all()
         listed = casebook.spm_cases(exposure).filter(pl.col("primaryid") == 90801)
@@ -335,6 +335,7 @@ def test_a_report_selected_twice_is_in_a_stratum_when_either_version_is(tmp_path
         SplitReport(912, 1, QUARTERS[0], **OTHER, country="FR", pid=91201),
         SplitReport(913, 1, QUARTERS[2], **OTHER, country="US", pid=91201),
         Report(914, 1, QUARTERS[1], **OTHER, country="FR"),
+        Report(915, 1, QUARTERS[1], **OTHER, country="US"),
     ]
     settings, _ = build_db(tmp_path, data)
     st = study.open_study(settings)
@@ -342,13 +343,14 @@ def test_a_report_selected_twice_is_in_a_stratum_when_either_version_is(tmp_path
         selection = study.select(st, options=study.StudyOptions(stratum="us_occurrence"))
         con = selection.base.con
         bits = dict(con.execute("SELECT primaryid, list(strata ORDER BY strata) FROM study_report_stratum_bits "
-                                "WHERE primaryid IN (91201, 9141) GROUP BY primaryid").fetchall())
+                                "WHERE primaryid IN (91201, 9141, 9151) GROUP BY primaryid").fetchall())
         assert bits[91201] == [bits[91201][0]] * 2 and bits[91201][0] & 2  # both rows, US from case 913
         assert not bits[9141][0] & 2 and len(bits[9141]) == 1
+        assert bits[9151] == [bits[9151][0]] and bits[9151][0] & 2  # a report published once: its own row's bits
         assert con.execute("SELECT count(*) FROM study_report_stratum_bits").fetchall() == \
             con.execute("SELECT count(*) FROM study_reports").fetchall()
         in_stratum = dict(selection.con.execute("SELECT primaryid, count(*) FROM study_reports "
-                                                "WHERE primaryid IN (91201, 9141) GROUP BY ALL").fetchall())
-        assert in_stratum == {91201: 2}
+                                                "WHERE primaryid IN (91201, 9141, 9151) GROUP BY ALL").fetchall())
+        assert in_stratum == {91201: 2, 9151: 1}
     finally:
         st.close()
