@@ -7,7 +7,7 @@ CREATE OR REPLACE TEMP MACRO duplicate_feature_rows(lo, hi) AS TABLE
 WITH base AS (
     SELECT
         c.primaryid,
-        c.caseid,
+        coalesce(c.caseid, c.primaryid) AS caseid,  -- the case key of every dedup rule (a report without a caseid is its own case)
         c.quarter,
         c.fda_dt,
         CASE WHEN c.sex IN ('M', 'F') THEN c.sex END AS sex,

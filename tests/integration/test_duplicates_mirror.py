@@ -111,6 +111,40 @@ def test_dedup_rule_counts_each_duplicate_group_once(mirror_db):
     assert best == 0
 
 
+def test_a_grouped_report_without_a_caseid_is_deduplicated_with_its_group(small_db):
+    """A report FDA published without a caseid is its own case (every dedup rule keys cases by
+    coalesce(caseid, primaryid)); in a duplicate group it is kept only if it is the group's representative."""
+    settings = small_db
+    run(settings, "em")
+    with Database(settings).writer() as db:
+        con = db.con
+        try:
+            member = con.execute("SELECT primaryid FROM duplicate_groups WHERE NOT is_representative "
+                                 "ORDER BY primaryid LIMIT 1").fetchone()[0]
+            con.execute("UPDATE demo_all SET caseid = NULL WHERE primaryid = ?", [member])
+            load.dedup(con, "latest_version")
+        finally:
+            con.close()
+    run(settings, "em")
+    with Database(settings).writer() as db:
+        con = db.con
+        try:
+            grouped = con.execute("SELECT caseid, group_id, is_representative FROM duplicate_groups "
+                                  "WHERE primaryid = ?", [member]).fetchall()
+            load.dedup(con, "latest_version+duplicates")
+            kept = {r[0] for r in con.execute("SELECT primaryid FROM cases").fetchall()}
+            groups = con.execute("SELECT group_id, primaryid FROM duplicate_groups").fetchall()
+            load.dedup(con, "latest_version")
+        finally:
+            con.close()
+    assert grouped and grouped[0][0] == member and not grouped[0][2]  # grouped again, under its own case key
+    assert member not in kept
+    members: dict[int, set[int]] = {}
+    for group_id, primaryid in groups:
+        members.setdefault(group_id, set()).add(primaryid)
+    assert all(len(kept & m) == 1 for m in members.values())
+
+
 def test_refresh_step_runs_only_for_databases_that_use_it(tmp_path):
     result = mirror.generate(tmp_path / "mirror", quarters=[mirror.DEMO_PRESET[-1]], reports_per_quarter=60, seed=3)
     settings = paths.resolve(home=tmp_path / "home", environ={})
