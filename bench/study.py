@@ -35,6 +35,11 @@ def _exists(base: list[str], args: list[str], env: dict | None) -> bool:
         return False
 
 
+def _label(name: str) -> str:
+    """A command's row label in results.md (how _kept finds it again)."""
+    return f"2. faers {name} (history DB)"
+
+
 def chosen_commands(spec: str | None = None) -> list[str]:
     """The COMMANDS BENCH_STUDY_COMMANDS names (default: all), refused when one is unknown."""
     spec = spec if spec is not None else os.environ.get("BENCH_STUDY_COMMANDS", "")
@@ -48,8 +53,7 @@ def chosen_commands(spec: str | None = None) -> list[str]:
 def _kept(previous: dict, name: str) -> tuple[dict, list] | None:
     """A command's figure and row from the last run (results.json's study section), marked with its date."""
     entry = previous.get("commands", {}).get(name)
-    label = f"2. faers {name} (history DB)"
-    row = next((r for r in previous.get("rows", []) if r[0] == label), None)
+    row = next((r for r in previous.get("rows", []) if r[0] == _label(name)), None)
     if entry is None or row is None or not ({"seconds", "timed_out_after_s"} & entry.keys()):
         return None  # never measured (or skipped, or failed): measure it now
     if "measured_at" in entry:  # kept before: its row says so already
@@ -77,22 +81,22 @@ def bench_study(db: Path) -> dict:
         args = [a.format(out=db.parent) for a in args]
         if not _exists(base, args, env):
             out["commands"][name] = {"skipped": f"`faers {name}` is not in this checkout"}
-            rows.append((f"2. faers {name} (history DB)", "not run", "command not on this branch yet", "", "", ""))
+            rows.append((_label(name), "not run", "command not on this branch yet", "", "", ""))
             continue
         say(f"study: faers {name} (time limit {STUDY_TIMEOUT_S:.0f} s)")
         try:
             r = measure.run([*base, *args], env=env, timeout=STUDY_TIMEOUT_S)
         except measure.TimedOut:
             out["commands"][name] = {"timed_out_after_s": STUDY_TIMEOUT_S}
-            rows.append((f"2. faers {name} (history DB)", f"> {STUDY_TIMEOUT_S:.0f} s (killed)", "", "",
+            rows.append((_label(name), f"> {STUDY_TIMEOUT_S:.0f} s (killed)", "", "",
                          f"≤ {target:.0f} s" if target else "", "**no**" if target else ""))
             continue
         except RuntimeError as exc:
             out["commands"][name] = {"failed": str(exc).splitlines()[-1][:300]}
-            rows.append((f"2. faers {name} (history DB)", "failed", out["commands"][name]["failed"][:100], "", "", ""))
+            rows.append((_label(name), "failed", out["commands"][name]["failed"][:100], "", "", ""))
             continue
         out["commands"][name] = {"seconds": r.seconds, "cpu_s": r.cpu_seconds, "peak_rss_mb": r.peak_rss_mb}
-        rows.append((f"2. faers {name} (history DB)", f"{r.seconds:.1f} s, {r.peak_rss_mb:.0f} MB peak", "", "",
+        rows.append((_label(name), f"{r.seconds:.1f} s, {r.peak_rss_mb:.0f} MB peak", "", "",
                      f"≤ {target:.0f} s" if target else "", ("yes" if r.seconds <= target else "**no**") if target else ""))
     say("study: docs/schema.md example queries")
     examples = queries.time_queries(db, queries.schema_examples(), runs=2)

@@ -399,9 +399,9 @@ def select(study: Study, rule: str | None = None, through: str | None = None,
     summary and run_tables give the full selection's numbers from a fraction of the rows (the sweep's
     selections). Tables that list or stratify every report (with_expected) refuse it.
     lazy: the tables that only the listings, the published comparison and the classifier read (LAZY_TABLES) are
-    views over the versions tables, computed when read: for a selection that is only counted (the sweep's) or whose tables read them once or
-    twice (run_tables', the published windows'). A later
-    select() of the same selection without lazy materialises them. Only where the selection takes its classifier
+    views over the versions tables, computed when read: for a selection that is only counted (the sweep's) or
+    whose tables read them once or twice (run_tables', the published windows'). A later select() of the same
+    selection without lazy materialises them. Only where the selection takes its classifier
     decisions from the versions tables (the default count_unspecified): otherwise its classifier reads them."""
     rule = rule or study.db_rule
     if rule not in DEDUP_RULES:

@@ -7,7 +7,8 @@ CREATE OR REPLACE TEMP MACRO duplicate_feature_rows(lo, hi) AS TABLE
 WITH base AS (
     SELECT
         c.primaryid,
-        coalesce(c.caseid, c.primaryid) AS caseid,  -- the case key of every dedup rule (a report without a caseid is its own case)
+        -- the case key of every dedup rule: a report without a caseid is its own case
+        coalesce(c.caseid, c.primaryid) AS caseid,
         c.quarter,
         c.fda_dt,
         CASE WHEN c.sex IN ('M', 'F') THEN c.sex END AS sex,

@@ -258,7 +258,8 @@ def test_onset_and_the_case_listing_take_the_lines_of_every_selected_version(tmp
                                           "AND start_dt_precision = 'day'").fetchall()[0][0]
         assert str(view_start) == "2023-02-01" and set(mine["start_dt"]) == {view_start}
         assert mine.height == 1, mine  # once, not once per selected version
-        assert str(mine["event_dt"][0]) == "2023-09-01" and mine["days"][0] == 212  # case 908's, published last (the lower case id)
+        # case 908's, published last (the lower case id)
+        assert str(mine["event_dt"][0]) == "2023-09-01" and mine["days"][0] == 212
         _, summary = study.time_to_onset(exposure)
         assert (summary["reports"] == summary["computed"] + summary.select(pl.col("^missing_.*$")).sum_horizontal()).all()
         listed = casebook.spm_cases(exposure).filter(pl.col("primaryid") == 90801)
