@@ -56,6 +56,10 @@ QUARTER_BOOKKEEPING = ("load_files", "load_rejects", "deleted_cases", "loaded_qu
 # (study.store_versions), and the faers_settings key of the fingerprint they were computed with; dedup drops both.
 STORED_VERSIONS_SCHEMA = "study_versions"
 STORED_VERSIONS_KEY = "study_versions"
+# The same for the tables of the database's own selection (its dedup rule through the last quarter: study.store_own),
+# which the report reads instead of building them; dedup drops both too.
+STORED_OWN_SCHEMA = "study_own"
+STORED_OWN_KEY = "study_own"
 BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")
 
 
@@ -407,8 +411,10 @@ def dedup(con: duckdb.DuckDBPyConnection, rule: str = DEFAULT_DEDUP_RULE) -> int
         # the ingredient x PT counts stored for the old selection (signals.store_database_pair_counts) go with it
         con.execute("DROP TABLE IF EXISTS pair_counts")
         # and the study's tables over every report version (study.store_versions), with their fingerprint
-        con.execute(f"DROP SCHEMA IF EXISTS {STORED_VERSIONS_SCHEMA} CASCADE")  # a constant name, not input
-        sqlfiles.run(con, "meta_faers_settings_delete", {"keys": ["pair_counts", STORED_VERSIONS_KEY, "dedup_pending"]})
+        for schema in (STORED_VERSIONS_SCHEMA, STORED_OWN_SCHEMA):
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # constant names, not input
+        sqlfiles.run(con, "meta_faers_settings_delete",
+                     {"keys": ["pair_counts", STORED_VERSIONS_KEY, STORED_OWN_KEY, "dedup_pending"]})
         set_settings(con, {"dedup_rule": rule})
     return sqlfiles.run(con, "core_case_selected_count").fetchone()[0]
 

@@ -140,6 +140,7 @@ class Study:
     # tables in the file and their fingerprint matches this study's: _materialise_versions)
     versions_catalog: str = "memory"
     versions_fingerprint: str = ""  # _versions_fingerprint, taken once the vocabulary is installed
+    own_stored: bool | None = None  # the database holds its own selection's tables for this study (_own_stored)
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
     _bases: dict = field(default_factory=dict, repr=False)  # (rule, through, count_unspecified, counting) -> _Base
     _views: list[tuple[str, str]] | None = field(default=None, repr=False)
@@ -171,6 +172,9 @@ class Study:
 # computed once per run over every report version (the vocabulary views' rows, first CAR T starts, first quarters,
 # the universe of cases a count can see and the counts of the others, for counting selections).
 VERSIONS_SCHEMA = "study_versions"
+# The schema of the database file holding the tables of the database's own selection (store_own): a selection
+# built from them searches it after its own schema, before the versions schema.
+OWN_SCHEMA = load.STORED_OWN_SCHEMA
 
 
 def _cursor(study: Study, path: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
@@ -179,7 +183,8 @@ def _cursor(study: Study, path: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
     case_selected is the database's own (study._own_schemas), the user view `cases` reads the rows the database
     materialised at dedup (case_facts) instead of computing them again over every report (case_facts_live)."""
     cur = study.con.cursor()
-    schemas = (f"{study.versions_catalog if s == VERSIONS_SCHEMA else 'memory'}.{s}" for s in path)
+    catalogs = {VERSIONS_SCHEMA: study.versions_catalog, OWN_SCHEMA: DB_ALIAS}
+    schemas = (f"{catalogs.get(s, 'memory')}.{s}" for s in path)
     cur.execute("SET search_path = ?", [",".join((*schemas, "memory.main", f"{DB_ALIAS}.main"))])
     for name, value, type_ in sqlfiles.run(study.con, "study_connection_variables").fetchall():
         cur.execute(f"SET VARIABLE {name} = CAST(? AS {type_})", [value])  # names the connection has, not input
@@ -455,8 +460,9 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     if not study.versions_ready:
         _materialise_versions(study)
         study.versions_ready = True
-    schema, path, con = _scope(study, (VERSIONS_SCHEMA,), "selection")
     own = rule == study.db_rule and through == study.loaded[-1] and not counting and not dedup_pending(study.con)
+    stored = own and count_unspecified == VERSIONS_COUNT_UNSPECIFIED and _own_stored(study)
+    schema, path, con = _scope(study, (OWN_SCHEMA, VERSIONS_SCHEMA) if stored else (VERSIONS_SCHEMA,), "selection")
     if own:
         # the loader's dedup SQL over every loaded quarter: the same rows as the database's own case_selected, so
         # its copy of `cases` may read case_facts (materialised at dedup, current unless a quarter was loaded
@@ -468,6 +474,14 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     _ddl(con, "vocab_neoplasm_settings", {"count_unspecified": count_unspecified})
     _ddl(con, "study_demo_all_through_universe" if counting else "study_demo_all_through")
     _ddl(con, "study_deleted_cases_through")
+    if stored:
+        # the tables a refresh stored from this same build (store_own) are found in OWN_SCHEMA, next in the path;
+        # this schema holds what reads the study's vocabulary (views) and the selection's settings
+        _ddl(con, "study_case_selected_db")
+        _copy_views(con, study, skip=(*VERSIONED_VIEWS.values(), "vocab_report_neoplasm_terms"))
+        for name in OWN_VIEWS:
+            _ddl(con, name)
+        return _Base(study, schema, path, con, strata_ready=True)
     # each step builds case_selected in this schema from its demo_all/deleted_cases; the database's own selection
     # is the database's case_selected, which its dedup built with those steps; a counting selection takes the
     # selection of the rule's first step from study_selection_segments, which holds it for every cutoff
@@ -724,28 +738,92 @@ def _versions_stored(study: Study) -> bool:
 def store_versions(settings: Settings, install_vocab: Callable | None = None, force: bool = False) -> bool:
     """Compute the tables over every report version (VERSIONS_TABLES) with the study's own code, as a report would,
     and store them in the database file (schema VERSIONS_SCHEMA, fingerprint under faers_settings VERSIONS_KEY), so
-    each later study reads them instead of computing them (about 90 s of a report at full size). A refresh calls
-    this after installing the vocabularies, holding the writer lock with no other connection open on the file:
-    the study attaches it read-only, then, once the tables are in its memory catalog, writable for the copy.
-    Nothing to do (False) when the stored tables are current; True when it stored them. load.dedup drops them."""
+    each later study reads them instead of computing them (about 90 s of a report at full size); then the tables of
+    the database's own selection built from them (OWN_TABLES, schema OWN_SCHEMA, key OWN_KEY), which a report's
+    main selection reads instead of building them (about 12 s at full size). A refresh calls this after installing
+    the vocabularies, holding the writer lock with no other connection open on the file: the study attaches it
+    read-only, then, once the tables are in its memory catalog, writable for the copy. Nothing to do (False) when
+    the stored tables are current; True when it stored them. load.dedup drops both schemas."""
     st = open_study(settings, install_vocab)
     try:
-        if not force and _versions_stored(st):
+        versions = force or not _versions_stored(st)
+        own = not dedup_pending(st.con)  # else no selection is the database's own (_build_base)
+        if not versions and (_own_stored(st) or not own):
             return False
-        _compute_versions(st)
+        if versions:
+            _compute_versions(st)
+        else:
+            st.versions_catalog = DB_ALIAS
+        st.versions_ready = True
+        base = None
+        if own:
+            st.own_stored = False  # built here, with the code a report runs when nothing is stored
+            base = select(st).base
+            _ddl(base.con, "study_report_stratum_bits")
         con = st.con
         connection.detach(con, DB_ALIAS)
         connection.attach_writable(con, settings.db_path, DB_ALIAS)
-        with connection.transaction(con):  # the new tables and their fingerprint, or the old ones if this fails
-            con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")  # no table of older code left
-            _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
-            for name in VERSIONS_TABLES:
-                _ddl(con, f"{name}_stored")
-            load.set_settings(con, {VERSIONS_KEY: st.versions_fingerprint})
+        with connection.transaction(con):  # the new tables and their fingerprints, or the old ones if this fails
+            if versions:
+                con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")  # no table of older code left
+                _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
+                for name in VERSIONS_TABLES:
+                    _ddl(con, f"{name}_stored")
+                load.set_settings(con, {VERSIONS_KEY: st.versions_fingerprint})
+            con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{OWN_SCHEMA} CASCADE")
+            sqlfiles.run(con, "meta_faers_settings_delete", {"keys": [OWN_KEY]})
+            if base is not None:
+                _new_schema(st, OWN_SCHEMA, DB_ALIAS)
+                for name in OWN_TABLES:
+                    # each a copy of a table its own SQL file built in the selection's schema; the one statement the
+                    # study formats for a copy: the schema and table names are the study's (OWN_TABLES, _scope)
+                    con.execute(f"CREATE TABLE {DB_ALIAS}.{OWN_SCHEMA}.{name} AS SELECT * FROM memory.{base.schema}.{name}")
+                load.set_settings(con, {OWN_KEY: _own_fingerprint(st)})
         con.execute(f"CHECKPOINT {DB_ALIAS}")  # the catalog name the study attaches the file as
         return True
     finally:
         st.close()
+
+
+# The tables of the database's own selection (select(study) with the default classifier setting), and every report's
+# strata, which each stratum of the options filters, as store_versions stores them in OWN_SCHEMA. A selection of the
+# database's own then builds only its settings, its case_selected (the database's, read in place:
+# sql/study_case_selected_db.sql), the views it copies and OWN_VIEWS, over them.
+OWN_TABLES = ("drug_products", "event_group_reactions", "indication_group_rows", "vocab_neoplasm_indication_rows",
+              "study_car_t_drugs", "study_indication_groups", "study_reports", "study_shared_reports",
+              "vocab_report_neoplasm_terms", "study_event_groups", "study_pre_existing", "study_report_stratum_bits")
+OWN_VIEWS = ("study_report_strata", "study_car_t_therapies")
+# The SQL files that build the own selection (_build_base, the classifier of the reports selected twice, the strata):
+# their text is part of the stored tables' fingerprint, with the versions tables' (tests check the list against
+# the files a build reads).
+OWN_SQL = ("study_settings", "vocab_neoplasm_settings", "study_demo_all_through", "study_deleted_cases_through",
+           "study_case_selected_own", *(f"study_{name}" for name in VERSIONED_VIEWS.values()), *OWN_VIEWS,
+           "study_car_t_drugs", "study_indication_groups", "study_reports", "study_shared_reports",
+           "study_shared_report_count", "study_vocab_report_neoplasm_terms_from_versions",
+           "study_event_groups_from_versions", "study_classify_keys_shared", "study_shared_neoplasm_terms",
+           "study_shared_event_groups", "study_vocab_report_neoplasm_terms_shared", "study_event_groups_shared",
+           *(f"study_{name}_keyed" for name in CLASSIFIER_INPUTS), "study_vocab_report_neoplasm_terms",
+           "study_event_groups", "study_pre_existing", "study_report_stratum_bits")
+OWN_KEY = load.STORED_OWN_KEY
+
+
+def _own_fingerprint(study: Study) -> str:
+    """The versions tables' fingerprint (the database's data, dedup rule and duplicate groups, the vocabulary, the
+    views) with the text of the SQL files that build the own selection from them."""
+    h = hashlib.sha256(study.versions_fingerprint.encode())
+    h.update(repr((OWN_TABLES, VERSIONS_COUNT_UNSPECIFIED, [(name, sqlfiles.sql(name)) for name in OWN_SQL])).encode())
+    return h.hexdigest()
+
+
+def _own_stored(study: Study) -> bool:
+    """The database file holds the own selection's tables (OWN_TABLES, schema OWN_SCHEMA) with this study's
+    fingerprint, and the versions tables they were built from (asked once per study)."""
+    if study.own_stored is None:
+        stored = {name for (name,) in sqlfiles.run(study.con, "study_stored_versions_tables",
+                                                   {"catalog": DB_ALIAS, "schema": OWN_SCHEMA}).fetchall()}
+        study.own_stored = (set(OWN_TABLES) <= stored and _versions_stored(study)
+                            and load.setting(study.con, OWN_KEY) == _own_fingerprint(study))
+    return study.own_stored
 
 
 def expose(selection: Selection, roles: Roles | str) -> Exposure:

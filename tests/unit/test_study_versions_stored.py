@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from faers import connection, load, sqlfiles, study
+from faers import casebook, connection, load, sqlfiles, study
 from faers.database import Database
 from tests import fake_vocab
 from tests.builders import write_quarter_zip
@@ -67,11 +67,11 @@ def stored(tmp_path_factory):
     return _build(tmp_path_factory.mktemp("versions_stored"))[0]
 
 
-def _stored_tables(settings) -> dict[str, int]:
+def _stored_tables(settings, schema: str = study.VERSIONS_SCHEMA) -> dict[str, int]:
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
         return dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
-                                "WHERE schema_name = 'study_versions'").fetchall())
+                                "WHERE schema_name = ?", [schema]).fetchall())
     finally:
         con.close()
 
@@ -191,7 +191,7 @@ def test_another_quarter_drops_them_and_a_store_brings_them_back(tmp_path, ran):
     three, where = _all_numbers(settings)
     assert where == study.DB_ALIAS
     load.load(settings, [load.local_zip(z) for z in zips])
-    assert _stored_tables(settings) == {}
+    assert _stored_tables(settings) == {} == _stored_tables(settings, study.OWN_SCHEMA)
     with Database(settings) as db:
         assert load.setting(db.con, study.VERSIONS_KEY) is None
     ran.clear()
@@ -253,16 +253,118 @@ def test_the_numbers_come_from_the_stored_rows(stored, tmp_path):
     finally:
         con.close()
     st = study.open_study(settings)
-    try:
-        counts = study.signal_counts(study.expose(study.select(st), "suspect"))
+    try:  # a counting selection: the own selection reads its stored tables (test_the_own_numbers_come_from_...)
+        counts = study.signal_counts(study.expose(study.select(st, counting=True), "suspect"))
         assert st.versions_catalog == study.DB_ALIAS
         axi = counts.filter((pl.col("product") == "axi-cel") & (pl.col("comparator") == "all"))
         assert (axi["a"] + axi["b"]).max() == 0
     finally:
         st.close()
     want, _ = _all_numbers(stored)
-    key = ("latest_version", None, False, "counts suspect")
+    key = ("latest_version", None, True, "counts suspect")
     assert (want[key].filter((pl.col("product") == "axi-cel") & (pl.col("comparator") == "all"))["b"] > 0).any()
+
+
+# --- the database's own selection, stored with them (study.OWN_TABLES) -----------------------------------------
+
+# the files of the own selection's build whose tables a study reads from the database instead
+OWN_BUILD = {"study_case_selected_own", "study_reports", "study_car_t_drugs", "study_report_stratum_bits",
+             "study_vocab_report_neoplasm_terms_from_versions", "study_event_groups_from_versions",
+             *(f"study_{name}" for name in study.VERSIONED_VIEWS.values())}
+
+
+def _own_numbers(settings) -> dict:
+    """The own selection's numbers, with its options variants (each stratum among them) and its stratified E."""
+    st = study.open_study(settings)
+    try:
+        main = study.select(st)
+        out = dict(_numbers(main))
+        out["variants"] = study.variant_rows(main, "suspect")
+        exposure = study.expose(main, "suspect")
+        out["expected"] = study.with_expected(exposure, study.signal_counts(exposure)).sort(pl.all())
+        out["spm cases"] = casebook.spm_cases(exposure).sort(pl.all())
+        rows, summary = study.time_to_onset(exposure)
+        out["onset rows"], out["onset summary"] = rows.sort(pl.all()), summary.sort(pl.all())
+        out["stored"] = study.OWN_SCHEMA in main.base.path
+        return out
+    finally:
+        st.close()
+
+
+def test_the_own_selection_is_stored_and_read_with_the_same_numbers(stored, ran, monkeypatch):
+    with Database(stored) as db:
+        assert load.setting(db.con, study.OWN_KEY)
+    assert set(_stored_tables(stored, study.OWN_SCHEMA)) == set(study.OWN_TABLES)
+    got = _own_numbers(stored)
+    assert got.pop("stored") and not OWN_BUILD & set(ran), sorted(OWN_BUILD & set(ran))
+    ran.clear()
+    monkeypatch.setattr(study, "_own_stored", lambda _st: False)  # the versions stored, the own selection built
+    want = _own_numbers(stored)
+    assert not want.pop("stored") and OWN_BUILD <= set(ran)
+    _same(got, want)
+
+
+def test_the_stored_own_tables_are_what_a_build_gives_and_its_sql_is_in_the_fingerprint(stored, monkeypatch):
+    """Table by table, what the own selection builds in memory is what the database holds (OWN_TABLES is complete:
+    besides them the build makes only its settings and its case_selected), and every SQL file the build reads is in
+    OWN_SQL or in the versions tables' fingerprint."""
+    read = set()
+    text = sqlfiles.sql
+    monkeypatch.setattr(sqlfiles, "sql", lambda name: read.add(name) or text(name))
+    st = study.open_study(stored)
+    try:
+        st.own_stored = False
+        read.clear()
+        base = study._build_base(st, st.db_rule, st.loaded[-1], study.VERSIONS_COUNT_UNSPECIFIED)
+        study._ddl(base.con, "study_report_stratum_bits")
+        lookups = {"study_copied_views", "study_connection_variables", "meta_faers_settings_value",
+                   "study_stored_versions_tables"}  # what the database holds, whose state the fingerprint has
+        assert read - lookups <= set(study.OWN_SQL) | set(study.VERSIONS_SQL), \
+            sorted(read - lookups - set(study.OWN_SQL) - set(study.VERSIONS_SQL))
+        assert "study_classify_keys_shared" in read  # the data has a report selected twice
+        built = {name for (name,) in st.con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                                     "'memory' AND schema_name = ?", [base.schema]).fetchall()}
+        assert built == {*study.OWN_TABLES, "study_settings", "vocab_neoplasm_settings", "case_selected"}
+        for name in study.OWN_TABLES:
+            mine = st.con.execute(f"SELECT * FROM memory.{base.schema}.{name} ORDER BY ALL").fetchall()
+            theirs = st.con.execute(f"SELECT * FROM faers_db.study_own.{name} ORDER BY ALL").fetchall()
+            assert mine == theirs, name
+            assert mine or name in ("study_pre_existing",), name  # the data has no SPM dated before its CAR T start
+    finally:
+        st.close()
+    monkeypatch.setattr(sqlfiles, "sql", lambda name: text(name) + ("\n-- changed" if name == "study_reports" else ""))
+    st = study.open_study(stored)
+    try:  # another text of an own-selection file: its tables are built again, the versions tables still read
+        assert study._versions_stored(st) and not study._own_stored(st)
+    finally:
+        st.close()
+
+
+def test_the_own_numbers_come_from_the_stored_rows(stored, tmp_path):
+    settings = _copy(stored, tmp_path)
+    con = duckdb.connect(str(settings.db_path))
+    try:
+        con.execute("DELETE FROM study_own.study_car_t_drugs WHERE product = 'axi-cel'")
+        con.execute("DELETE FROM study_own.drug_products WHERE product = 'axi-cel'")
+    finally:
+        con.close()
+    got = _own_numbers(settings)
+    want = _own_numbers(stored)
+    key = "counts suspect"
+    for numbers, named in ((got, 0), (want, 1)):
+        axi = numbers[key].filter((pl.col("product") == "axi-cel") & (pl.col("comparator") == "all"))
+        assert ((axi["a"] + axi["b"]).max() > 0) == bool(named)
+
+
+def test_a_store_while_a_dedup_is_pending_stores_no_own_selection(stored, tmp_path):
+    """Pending a dedup, no selection is the database's own: the store leaves out (and drops) the own tables."""
+    settings = _copy(stored, tmp_path)
+    with Database(settings).writer() as db:
+        load.mark_dedup_pending(db.con)
+    assert _store(settings)
+    assert _stored_tables(settings) and not _stored_tables(settings, study.OWN_SCHEMA)
+    with Database(settings) as db:
+        assert load.setting(db.con, study.VERSIONS_KEY) and load.setting(db.con, study.OWN_KEY) is None
 
 
 def test_a_store_that_fails_keeps_the_tables_and_key_it_had(stored, tmp_path, monkeypatch):
