@@ -56,8 +56,8 @@ QUARTER_BOOKKEEPING = ("load_files", "load_rejects", "deleted_cases", "loaded_qu
 # (study.store_versions), and the faers_settings key of the fingerprint they were computed with; dedup drops both.
 STORED_VERSIONS_SCHEMA = "study_versions"
 STORED_VERSIONS_KEY = "study_versions"
-# The same for the tables of the database's own selection (its dedup rule through the last quarter: study.store_own),
-# which the report reads instead of building them; dedup drops both too.
+# The same for the tables of the database's own selection (its dedup rule through the last quarter), which
+# study.store_versions stores with them and a report reads instead of building them; dedup drops both too.
 STORED_OWN_SCHEMA = "study_own"
 STORED_OWN_KEY = "study_own"
 BOOKKEEPING = ("meta_loaded_quarters", "meta_load_files", "meta_load_rejects", "meta_deleted_cases", "meta_faers_settings")

@@ -172,7 +172,7 @@ class Study:
 # computed once per run over every report version (the vocabulary views' rows, first CAR T starts, first quarters,
 # the universe of cases a count can see and the counts of the others, for counting selections).
 VERSIONS_SCHEMA = "study_versions"
-# The schema of the database file holding the tables of the database's own selection (store_own): a selection
+# The schema of the database file holding the tables of the database's own selection (store_versions): a selection
 # built from them searches it after its own schema, before the versions schema.
 OWN_SCHEMA = load.STORED_OWN_SCHEMA
 
@@ -475,7 +475,7 @@ def _build_base(study: Study, rule: str, through: str, count_unspecified: bool, 
     _ddl(con, "study_demo_all_through_universe" if counting else "study_demo_all_through")
     _ddl(con, "study_deleted_cases_through")
     if stored:
-        # the tables a refresh stored from this same build (store_own) are found in OWN_SCHEMA, next in the path;
+        # the tables a refresh stored from this same build (store_versions) are found in OWN_SCHEMA, next in the path;
         # this schema holds what reads the study's vocabulary (views) and the selection's settings
         _ddl(con, "study_case_selected_db")
         _copy_views(con, study, skip=(*VERSIONED_VIEWS.values(), "vocab_report_neoplasm_terms"))
@@ -765,7 +765,8 @@ def store_versions(settings: Settings, install_vocab: Callable | None = None, fo
         connection.attach_writable(con, settings.db_path, DB_ALIAS)
         with connection.transaction(con):  # the new tables and their fingerprints, or the old ones if this fails
             if versions:
-                con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")  # no table of older code left
+                # no table of older code left
+                con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")
                 _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
                 for name in VERSIONS_TABLES:
                     _ddl(con, f"{name}_stored")
@@ -777,7 +778,8 @@ def store_versions(settings: Settings, install_vocab: Callable | None = None, fo
                 for name in OWN_TABLES:
                     # each a copy of a table its own SQL file built in the selection's schema; the one statement the
                     # study formats for a copy: the schema and table names are the study's (OWN_TABLES, _scope)
-                    con.execute(f"CREATE TABLE {DB_ALIAS}.{OWN_SCHEMA}.{name} AS SELECT * FROM memory.{base.schema}.{name}")
+                    con.execute(f"CREATE TABLE {DB_ALIAS}.{OWN_SCHEMA}.{name} AS "
+                                f"SELECT * FROM memory.{base.schema}.{name}")
                 load.set_settings(con, {OWN_KEY: _own_fingerprint(st)})
         con.execute(f"CHECKPOINT {DB_ALIAS}")  # the catalog name the study attaches the file as
         return True
