@@ -221,12 +221,14 @@ class _Scope:
             raise StudyError(f"{type(self).__name__} {self.schema} was released: select again")
 
 
-def _new_schema(study: Study, schema: str, catalog: str = "memory") -> None:
-    """Create a schema of the memory catalog (or of the database attached writable by store_versions: DB_ALIAS).
+def _new_schema(study: Study, schema: str, catalog: str = "memory",
+                con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Create a schema of the memory catalog (or of the database attached writable by store_versions: DB_ALIAS), on
+    `con` (default: the study's connection; store_versions' copy runs in a transaction of its own cursor).
     The one CREATE the study builds in Python (with the DROPs of its schemas in release and _materialise_versions):
     a schema is named by an identifier, which cannot be a bound parameter, and every name comes from the study
     itself (VERSIONS_SCHEMA, study_<kind>_<n>, DB_ALIAS), never from input."""
-    study.con.execute(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
+    (con or study.con).execute(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema}")
 
 
 def _scope(study: Study, parent: tuple[str, ...], kind: str) -> tuple[str, tuple[str, ...], duckdb.DuckDBPyConnection]:
@@ -763,25 +765,29 @@ def store_versions(settings: Settings, install_vocab: Callable | None = None, fo
         con = st.con
         connection.detach(con, DB_ALIAS)
         connection.attach_writable(con, settings.db_path, DB_ALIAS)
-        with connection.transaction(con):  # the new tables and their fingerprints, or the old ones if this fails
-            if versions:
-                # no table of older code left
-                con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")
-                _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS)
-                for name in VERSIONS_TABLES:
-                    _ddl(con, f"{name}_stored")
-                load.set_settings(con, {VERSIONS_KEY: st.versions_fingerprint})
-            con.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{OWN_SCHEMA} CASCADE")
-            sqlfiles.run(con, "meta_faers_settings_delete", {"keys": [OWN_KEY]})
-            if base is not None:
-                _new_schema(st, OWN_SCHEMA, DB_ALIAS)
-                for name in OWN_TABLES:
-                    # each a copy of a table its own SQL file built in the selection's schema; the one statement the
-                    # study formats for a copy: the schema and table names are the study's (OWN_TABLES, _scope)
-                    con.execute(f"CREATE TABLE {DB_ALIAS}.{OWN_SCHEMA}.{name} AS "
-                                f"SELECT * FROM memory.{base.schema}.{name}")
-                load.set_settings(con, {OWN_KEY: _own_fingerprint(st)})
-        con.execute(f"CHECKPOINT {DB_ALIAS}")  # the catalog name the study attaches the file as
+        # the own selection's copies read its tables by name (sql/<table>_own_stored.sql): the whole copy runs on a
+        # cursor that finds the selection's schema first, one transaction
+        cur = _cursor(st, base.path) if base is not None else con
+        try:
+            with connection.transaction(cur):  # the new tables and their fingerprints, or the old ones if this fails
+                if versions:
+                    # no table of older code left
+                    cur.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{VERSIONS_SCHEMA} CASCADE")
+                    _new_schema(st, VERSIONS_SCHEMA, DB_ALIAS, cur)
+                    for name in VERSIONS_TABLES:
+                        _ddl(cur, f"{name}_stored")
+                    load.set_settings(cur, {VERSIONS_KEY: st.versions_fingerprint})
+                cur.execute(f"DROP SCHEMA IF EXISTS {DB_ALIAS}.{OWN_SCHEMA} CASCADE")
+                sqlfiles.run(cur, "meta_faers_settings_delete", {"keys": [OWN_KEY]})
+                if base is not None:
+                    _new_schema(st, OWN_SCHEMA, DB_ALIAS, cur)
+                    for name in OWN_TABLES:
+                        _ddl(cur, _own_stored_sql(name))
+                    load.set_settings(cur, {OWN_KEY: _own_fingerprint(st)})
+            cur.execute(f"CHECKPOINT {DB_ALIAS}")  # the catalog name the study attaches the file as
+        finally:
+            if cur is not con:
+                cur.close()
         return True
     finally:
         st.close()
@@ -807,6 +813,11 @@ OWN_SQL = ("study_settings", "vocab_neoplasm_settings", "study_demo_all_through"
            *(f"study_{name}_keyed" for name in CLASSIFIER_INPUTS), "study_vocab_report_neoplasm_terms",
            "study_event_groups", "study_pre_existing", "study_report_stratum_bits")
 OWN_KEY = load.STORED_OWN_KEY
+
+
+def _own_stored_sql(name: str) -> str:
+    """The SQL file that copies the own selection's table `name` into OWN_SCHEMA (study_<table>_own_stored.sql)."""
+    return f"{name}_own_stored" if name.startswith("study_") else f"study_{name}_own_stored"
 
 
 def _own_fingerprint(study: Study) -> str:

@@ -370,18 +370,20 @@ def test_a_store_while_a_dedup_is_pending_stores_no_own_selection(stored, tmp_pa
 def test_a_store_that_fails_keeps_the_tables_and_key_it_had(stored, tmp_path, monkeypatch):
     settings = _copy(stored, tmp_path)
     with Database(settings) as db:
-        key = load.setting(db.con, study.VERSIONS_KEY)
-    before = _stored_tables(settings)
+        keys = [load.setting(db.con, k) for k in (study.VERSIONS_KEY, study.OWN_KEY)]
+    before = _stored_tables(settings), _stored_tables(settings, study.OWN_SCHEMA)
     original = study._ddl
+    last = study._own_stored_sql(study.OWN_TABLES[-1])
 
     def fail_on_the_last_copy(con, name, params=None):
-        if name == f"{study.VERSIONS_TABLES[-1]}_stored":
+        if name == last:  # the versions tables and the other own tables copied before it
             raise duckdb.IOException("disk full")
         return original(con, name, params)
 
     monkeypatch.setattr(study, "_ddl", fail_on_the_last_copy)
     with pytest.raises(duckdb.IOException, match="disk full"):
         _store(settings, force=True)
-    assert _stored_tables(settings) == before
+    assert (_stored_tables(settings), _stored_tables(settings, study.OWN_SCHEMA)) == before
     with Database(settings) as db:
-        assert load.setting(db.con, study.VERSIONS_KEY) == key
+        assert [load.setting(db.con, k) for k in (study.VERSIONS_KEY, study.OWN_KEY)] == keys
+        assert all(keys)
