@@ -161,7 +161,7 @@ def test_another_vocabulary_does_not_read_the_stored_tables(stored, ran):
     stored ones, so reading those would count wrong."""
     st = study.open_study(stored, install_vocab=fake_vocab.install)
     try:
-        study.select(st)
+        assert study.OWN_SCHEMA not in study.select(st).base.path  # nor the own selection's tables
         assert st.versions_catalog == "memory" and "study_drug_product_versions" in ran
         mine = st.con.execute("SELECT * FROM memory.study_versions.study_drug_product_versions ORDER BY ALL").fetchall()
         theirs = st.con.execute("SELECT * FROM faers_db.study_versions.study_drug_product_versions "
@@ -199,7 +199,7 @@ def test_another_quarter_drops_them_and_a_store_brings_them_back(tmp_path, ran):
     load.load(settings, [load.local_zip(z) for z in zips])
     assert _stored_tables(settings) == {} == _stored_tables(settings, study.OWN_SCHEMA)
     with Database(settings) as db:
-        assert load.setting(db.con, study.VERSIONS_KEY) is None
+        assert load.setting(db.con, study.VERSIONS_KEY) is None and load.setting(db.con, study.OWN_KEY) is None
     ran.clear()
     computed, where = _all_numbers(settings)
     assert where == "memory" and "study_drug_product_versions" in ran
@@ -395,3 +395,21 @@ def test_a_store_that_fails_keeps_the_tables_and_key_it_had(stored, tmp_path, mo
     with Database(settings) as db:
         assert [load.setting(db.con, k) for k in (study.VERSIONS_KEY, study.OWN_KEY)] == keys
         assert all(keys)
+
+
+def test_a_stale_own_selection_alone_is_stored_again_once(stored, tmp_path, ran, monkeypatch):
+    """Versions tables current, own tables stale (another text of an own-selection file): the store writes the own
+    tables only (no versions SQL runs, their key stays), and a second store has nothing to do."""
+    settings = _copy(stored, tmp_path)
+    with Database(settings) as db:
+        versions_key, own_key = (load.setting(db.con, k) for k in (study.VERSIONS_KEY, study.OWN_KEY))
+    text = sqlfiles.sql
+    monkeypatch.setattr(sqlfiles, "sql", lambda name: text(name) + ("\n-- changed" if name == "study_reports" else ""))
+    ran.clear()
+    assert _store(settings)
+    assert not HEAVY & set(ran), sorted(HEAVY & set(ran))
+    with Database(settings) as db:
+        assert load.setting(db.con, study.VERSIONS_KEY) == versions_key
+        assert load.setting(db.con, study.OWN_KEY) not in (None, own_key)
+    assert set(_stored_tables(settings, study.OWN_SCHEMA)) == set(study.OWN_TABLES)
+    assert not _store(settings)
