@@ -731,10 +731,15 @@ def _versions_fingerprint(study: Study) -> str:
 def _versions_stored(study: Study) -> bool:
     """The database file holds every table of VERSIONS_TABLES (schema VERSIONS_SCHEMA), stored with this study's
     fingerprint."""
+    return bool(study.versions_fingerprint) and _stored(study, VERSIONS_SCHEMA, VERSIONS_TABLES, VERSIONS_KEY,
+                                                        study.versions_fingerprint)
+
+
+def _stored(study: Study, schema: str, tables: tuple[str, ...], key: str, fingerprint: str) -> bool:
+    """The database file's `schema` holds every one of `tables`, and faers_settings `key` is `fingerprint`."""
     stored = {name for (name,) in sqlfiles.run(study.con, "study_stored_versions_tables",
-                                               {"catalog": DB_ALIAS, "schema": VERSIONS_SCHEMA}).fetchall()}
-    return (set(VERSIONS_TABLES) <= stored and bool(study.versions_fingerprint)
-            and load.setting(study.con, VERSIONS_KEY) == study.versions_fingerprint)
+                                               {"catalog": DB_ALIAS, "schema": schema}).fetchall()}
+    return set(tables) <= stored and load.setting(study.con, key) == fingerprint
 
 
 def store_versions(settings: Settings, install_vocab: Callable | None = None, force: bool = False) -> bool:
@@ -795,7 +800,7 @@ def store_versions(settings: Settings, install_vocab: Callable | None = None, fo
         st.close()
 
 
-# The tables of the database's own selection (select(study) with the default classifier setting), and every report's
+# The tables of the database's own selection (_build_base with the versions' classifier setting), and every report's
 # strata, which each stratum of the options filters, as store_versions stores them in OWN_SCHEMA. A selection of the
 # database's own then builds only its settings, its case_selected (the database's, read in place:
 # sql/study_case_selected_db.sql), the views it copies and OWN_VIEWS, over them.
@@ -844,10 +849,8 @@ def _own_stored(study: Study) -> bool:
     """The database file holds the own selection's tables (OWN_TABLES, schema OWN_SCHEMA) with this study's
     fingerprint, and the versions tables they were built from (asked once per study)."""
     if study.own_stored is None:
-        stored = {name for (name,) in sqlfiles.run(study.con, "study_stored_versions_tables",
-                                                   {"catalog": DB_ALIAS, "schema": OWN_SCHEMA}).fetchall()}
-        study.own_stored = (set(OWN_TABLES) <= stored and _versions_stored(study)
-                            and load.setting(study.con, OWN_KEY) == _own_fingerprint(study))
+        study.own_stored = (_versions_stored(study)
+                            and _stored(study, OWN_SCHEMA, OWN_TABLES, OWN_KEY, _own_fingerprint(study)))
     return study.own_stored
 
 
