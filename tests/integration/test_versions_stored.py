@@ -1,6 +1,6 @@
-"""A refresh stores the study's tables over every report version in the database (study.store_versions); `faers
-report` then reads them (none of their SQL runs), writes the same tables as a report that computes them, and leaves
-the database's bytes as they were."""
+"""A refresh stores the study's tables over every report version in the database and those of the database's own
+selection (study.store_versions); `faers report` then reads them (none of their SQL runs), writes the same tables as
+a report that computes them, and leaves the database's bytes as they were."""
 
 from __future__ import annotations
 
@@ -28,13 +28,21 @@ def refreshed(tmp_path_factory):
     return settings
 
 
-def _stored(settings) -> set[str]:
+def _stored(settings, schema: str = study.VERSIONS_SCHEMA) -> set[str]:
     con = duckdb.connect(str(settings.db_path), read_only=True)
     try:
-        return {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables() "
-                                                "WHERE schema_name = 'study_versions'").fetchall()}
+        return {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = ?",
+                                                [schema]).fetchall()}
     finally:
         con.close()
+
+
+def _assert_same_csvs(read: dict[str, bytes], computed: dict[str, bytes]) -> None:
+    assert read.keys() == computed.keys() and len(read) > 5
+    for name, content in computed.items():
+        if read[name] != content:  # floats summed in parallel differ in the last digits run to run (docs/report.md)
+            assert_frame_equal(pl.read_csv(read[name], infer_schema_length=None),
+                               pl.read_csv(content, infer_schema_length=None), rel_tol=1e-12, abs_tol=0)
 
 
 def _report(settings, out) -> dict[str, bytes]:
@@ -64,18 +72,29 @@ def test_the_report_reads_them_and_writes_what_computing_them_gives(refreshed, r
     monkeypatch.setattr(study, "_versions_stored", lambda _st: False)
     computed = _report(refreshed, tmp_path / "computed")
     assert "study_drug_product_versions" in ran
-    assert read.keys() == computed.keys() and len(read) > 5
-    for name, content in computed.items():
-        if read[name] != content:  # floats summed in parallel differ in the last digits run to run (docs/report.md)
-            assert_frame_equal(pl.read_csv(read[name], infer_schema_length=None),
-                               pl.read_csv(content, infer_schema_length=None), rel_tol=1e-12, abs_tol=0)
+    _assert_same_csvs(read, computed)
+
+
+def test_a_refresh_stores_the_own_selection_and_the_report_reads_it(refreshed, ran, monkeypatch, tmp_path):
+    assert _stored(refreshed, study.OWN_SCHEMA) == set(study.OWN_TABLES)
+    with Database(refreshed) as db:
+        assert load.setting(db.con, study.OWN_KEY)
+    read = _report(refreshed, tmp_path / "stored")
+    # the main selection is the database's case_selected over the stored tables: its own dedup step never runs
+    assert "study_case_selected_db" in ran and "study_case_selected_own" not in ran, ran
+    ran.clear()
+    monkeypatch.setattr(study, "_own_stored", lambda _st: False)  # the versions tables still read, the own built
+    built = _report(refreshed, tmp_path / "built")
+    assert "study_case_selected_own" in ran and "study_case_selected_db" not in ran
+    assert "study_drug_product_versions" not in ran
+    _assert_same_csvs(read, built)
 
 
 def test_a_dedup_drops_them_and_a_report_computes_them(refreshed, ran, tmp_path):
     with Database(refreshed).writer() as db:
         db.dedup("none")
     try:
-        assert _stored(refreshed) == set()
+        assert _stored(refreshed) == set() and _stored(refreshed, study.OWN_SCHEMA) == set()
         _report(refreshed, tmp_path / "none")
         assert "study_drug_product_versions" in ran
     finally:
@@ -83,3 +102,4 @@ def test_a_dedup_drops_them_and_a_report_computes_them(refreshed, ran, tmp_path)
             db.dedup("latest_version")
             assert pipeline.store_study_versions(refreshed, db)
         assert _stored(refreshed) == set(study.VERSIONS_TABLES)
+        assert _stored(refreshed, study.OWN_SCHEMA) == set(study.OWN_TABLES)
