@@ -155,3 +155,58 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+COMPACT_SUFFIX = ".compact"  # the new file beside the database while compact_file writes it
+
+
+def compact_file(path: Path) -> tuple[int, int]:
+    """Rewrite the database file into a new one with DuckDB's `COPY FROM DATABASE` (every schema, table, view and
+    macro, no free blocks) and put it in place by rename: (bytes before, bytes after). A database whose stored
+    tables were dropped and written again (each dedup, store and pair count of a refresh rewrites some) keeps the
+    freed blocks and reads slower (bench/notes.md "ninth pass"); the copy reads like a fresh load. Atomic: until the
+    rename the old file is untouched, and a failure removes the half-written copy. The caller holds the writer lock
+    with no connection open on the file; the copy needs about the file's size free beside it."""
+    import shutil
+
+    if not path.exists():
+        raise FaersError(f"no database at {path}: run `faers refresh` (or `faers load`) first")
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():  # a writer that ended without its checkpoint: fold the log into the file first
+        con = open_file(path, read_only=False)
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    new = path.with_name(path.name + COMPACT_SUFFIX)
+    for leftover in (new, new.with_name(new.name + ".wal")):  # of a compaction killed before its rename
+        leftover.unlink(missing_ok=True)
+    before = path.stat().st_size
+    free = shutil.disk_usage(path.parent).free
+    if free < before:
+        raise FaersError(f"compacting {path} needs up to {before / 1e9:.2f} GB free in {path.parent} for the new "
+                         f"copy, and {free / 1e9:.2f} GB are free: free some space (or leave the file as it is)")
+    con = open_memory()
+    try:
+        attach_read_only(con, path, "faers_compact_from")
+        con.execute("ATTACH ? AS faers_compact_to", [str(new)])
+        con.execute("COPY FROM DATABASE faers_compact_from TO faers_compact_to")
+        con.execute("DETACH faers_compact_to")  # its last checkpoint: the whole copy is in the file
+        detach(con, "faers_compact_from")
+        con.close()
+        with open(new, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(new, path)
+    except BaseException as exc:
+        con.close()
+        new.unlink(missing_ok=True)
+        if isinstance(exc, duckdb.Error | OSError):
+            raise FaersError(f"compacting {path} failed ({exc}); the database file is unchanged and the partial "
+                             f"copy {new.name} removed: fix the cause and rerun `faers compact`") from exc
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return before, path.stat().st_size

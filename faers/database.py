@@ -37,6 +37,8 @@ class Status:
     # why counts and views are stale until the next dedup (load.mark_dedup_pending): a quarter (re)loaded after the
     # last dedup, new duplicate groups; None when they are current
     dedup_pending_reason: str | None = None
+    file_bytes: int = 0  # the database file's blocks, in bytes (sql/meta_database_blocks.sql)
+    free_bytes: int = 0  # of which free blocks: dropped or rewritten tables' space, until reused or compacted
 
     @property
     def dedup_pending(self) -> bool:
@@ -130,6 +132,14 @@ class Database:
         load.create_views(self.con)
         return kept
 
+    def compact(self) -> tuple[int, int]:
+        """Rewrite the file without its free blocks (connection.compact_file): (bytes before, bytes after). The
+        same schemas, tables, views and macros, every stored fingerprint still current; this object's connection
+        is closed first and opens on the new file at its next use."""
+        self._require_writer("compacting")
+        self.close()
+        return connection.compact_file(self.path)
+
     def install_vocabularies(self) -> None:
         """(Re)create the vocab_* tables and mapping views from the shipped CSVs (and a loaded MedDRA)."""
         self._require_writer("installing the vocabularies")
@@ -148,9 +158,11 @@ class Database:
         """Per-quarter line accounting, deleted cases and reports kept, and the selection's state."""
         con = self.con
         try:
+            block, total, free = sqlfiles.run(con, "meta_database_blocks").fetchall()[0]
             return Status(quarters=load.status(con), dedup_rule=load.current_dedup_rule(con),
                           reports=sqlfiles.run(con, "core_case_selected_count").fetchall()[0][0],
-                          dedup_pending_reason=load.setting(con, "dedup_pending"))
+                          dedup_pending_reason=load.setting(con, "dedup_pending"),
+                          file_bytes=block * total, free_bytes=block * free)
         except duckdb.CatalogException as exc:
             # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.
             raise FaersError(f"the database {self.path} is not fully built (a refresh was interrupted: {exc}); "

@@ -14,10 +14,12 @@ def test_refresh_downloads_loads_and_second_run_does_nothing(site_url, home, cap
     assert main([*args, "refresh"]) == 1
     captured = capsys.readouterr()
     assert "2 quarter(s) downloaded, 2 loaded" in captured.out
+    assert "GB of it free blocks" in captured.out  # the file's size, after a refresh that loaded
     assert "download failed for 2023Q4" in captured.err
 
     assert main([*args, "refresh", "--to", "2022Q4"]) == 0
-    assert "0 quarter(s) downloaded, 0 loaded, 2 unchanged" in capsys.readouterr().out
+    unchanged = capsys.readouterr().out
+    assert "0 quarter(s) downloaded, 0 loaded, 2 unchanged" in unchanged and "free blocks" not in unchanged
 
     assert main([*args, "sql", "SELECT quarter, count(*) AS n FROM cases GROUP BY ALL ORDER BY 1", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["quarter,n", "2004Q1,100", "2017Q2,100"]
