@@ -540,8 +540,8 @@ def dedup_cmd(
 def compact_cmd(ctx: typer.Context) -> None:
     """Rewrite the database file without its free blocks: the same tables, views and stored results, read faster.
 
-    A refresh rewrites stored tables and leaves freed blocks behind; a report on such a file ran 62 s fresh and 82 s
-    after one rewrite at full size. Needs about the file's size free beside it; atomic. Example: faers compact
+    A refresh rewrites stored tables and leaves freed blocks behind: at full size `faers report` took 82 s on such a
+    file and 53 s once compacted. Needs about the file's size free beside it; atomic. Example: faers compact
     """
     import time
 

@@ -9,6 +9,17 @@ from tests.conftest import REAL_ZIPS
 from tests.integration.httpfaults import EXPORTS, INDEX_PATH, index_html, local_href, snapshot_rows
 
 
+def refresh_mirror(root, reports_per_quarter: int, seed: int):
+    """(settings, pipeline.refresh's result): a mirror of every era generated under `root`/site, served on
+    127.0.0.1 and refreshed into `root`/home."""
+    from faers import mirror, paths, pipeline
+
+    mirror.generate(root / "site", reports_per_quarter=reports_per_quarter, seed=seed)
+    with mirror.serve(root / "site") as base:
+        settings = paths.resolve(home=root / "home", index_url=mirror.index_url(base), environ={})
+        return settings, pipeline.refresh(settings)
+
+
 @pytest.fixture(scope="session")
 def loaded_mirror(tmp_path_factory):
     """(root, settings, truth): the demo-preset mirror (300 reports a quarter, seed 7) loaded into a database."""

@@ -10,8 +10,9 @@ import shutil
 import polars as pl
 import pytest
 
-from faers import Database, checks, mirror, paths, pipeline
+from faers import Database, checks
 from faers.cli import main
+from tests.integration.conftest import refresh_mirror
 
 CHECKS = ("line_accounting", "cases_one_row_per_caseid", "child_rows_without_report", "deleted_cases_present",
           "quarters_not_deduplicated")
@@ -21,10 +22,7 @@ CHECKS = ("line_accounting", "cases_one_row_per_caseid", "child_rows_without_rep
 def clean(tmp_path_factory):
     """A database refreshed from a generated mirror of every era (planted broken lines and deletions included)."""
     root = tmp_path_factory.mktemp("checks")
-    mirror.generate(root / "site", reports_per_quarter=60, seed=3)
-    with mirror.serve(root / "site") as base:
-        settings = paths.resolve(home=root / "home", index_url=mirror.index_url(base), environ={})
-        refreshed = pipeline.refresh(settings)
+    settings, refreshed = refresh_mirror(root, 60, 3)
     return settings, refreshed
 
 

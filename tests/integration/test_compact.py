@@ -11,10 +11,11 @@ from collections import namedtuple
 import duckdb
 import pytest
 
-from faers import connection, load, mirror, paths, pipeline, signals, study
+from faers import connection, load, paths, pipeline, signals, study
 from faers.cli import main
 from faers.database import Database
 from faers.errors import FaersError
+from tests.integration.conftest import refresh_mirror
 
 CATALOG = {
     "tables": "SELECT schema_name, table_name, sql FROM duckdb_tables() ORDER BY ALL",
@@ -29,10 +30,7 @@ CATALOG = {
 def refreshed(tmp_path_factory):
     """A refreshed mirror whose stored tables were dropped and written again (a dedup round trip): free blocks."""
     root = tmp_path_factory.mktemp("compact")
-    mirror.generate(root / "site", reports_per_quarter=40, seed=3)
-    with mirror.serve(root / "site") as base:
-        settings = paths.resolve(home=root / "home", index_url=mirror.index_url(base), environ={})
-        pipeline.refresh(settings)
+    settings, _ = refresh_mirror(root, 40, 3)
     with Database(settings).writer() as db:
         db.dedup("none")
         db.dedup("latest_version")

@@ -7,17 +7,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from faers import mirror, paths, pipeline, signals, study
+from faers import signals, study
 from faers.database import Database
+from tests.integration.conftest import refresh_mirror
 
 
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
     root = tmp_path_factory.mktemp("pairs")
-    mirror.generate(root / "site", reports_per_quarter=60, seed=5)
-    with mirror.serve(root / "site") as base:
-        settings = paths.resolve(home=root / "home", index_url=mirror.index_url(base), environ={})
-        pipeline.refresh(settings)
+    settings, _ = refresh_mirror(root, 60, 5)
     return settings
 
 

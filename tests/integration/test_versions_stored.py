@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from faers import load, mirror, paths, pipeline, study
+from faers import load, pipeline, study
 from faers.cli import main
 from faers.database import Database
+from tests.integration.conftest import refresh_mirror
 
 HEAVY = {"study_case_selected_all_versions", *study.VERSIONS_TABLES} - {"study_reports_other"}
 
@@ -21,10 +22,7 @@ HEAVY = {"study_case_selected_all_versions", *study.VERSIONS_TABLES} - {"study_r
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
     root = tmp_path_factory.mktemp("versions")
-    mirror.generate(root / "site", reports_per_quarter=60, seed=5)
-    with mirror.serve(root / "site") as base:
-        settings = paths.resolve(home=root / "home", index_url=mirror.index_url(base), environ={})
-        pipeline.refresh(settings)
+    settings, _ = refresh_mirror(root, 60, 5)
     return settings
 
 
