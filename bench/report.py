@@ -79,6 +79,12 @@ def rows(results: dict) -> list[tuple[str, ...]]:
         else:
             out.append(("2. database size", _gb(hist["db_bytes"]), f"zips {_gb(hist['zip_bytes'])} (FDA's real zips 3.55 GB)",
                         f"{hist['db_to_zip']:.2f}× the zips", "", ""))
+        if (compact := hist.get("compact", {})).get("failed"):
+            out.append(("2. `faers compact` after the refreshes", "failed", compact["failed"][:100], "", "", ""))
+        elif compact:
+            out.append(("2. `faers compact` after the refreshes (the file the study section reads)",
+                        f"{compact['wall_s']:.1f} s, {compact['peak_rss_mb']:.0f} MB: "
+                        f"{_gb(compact['bytes_before'])} → {_gb(compact['bytes_after'])}", "", "", "", ""))
     for key in ("study", "stats", "duplicates", "neoplasms"):
         section = results.get(key) or {}
         if "skipped" in section:

@@ -116,8 +116,11 @@ def test_results_render_with_every_section(tiny, load_section, tmp_path):
     results = {"machine": run.machine(), "load": load_section[0], "history": run.bench_history(d, tmp_path)}
     assert results["history"]["incremental"]["quarters_loaded"][0]["quarter"] == "2025Q4"
     assert len(results["history"]["full"]["quarters_loaded"]) == len(QUARTERS) - 1
+    compact = results["history"]["compact"]
+    assert 0 < compact["bytes_after"] <= compact["bytes_before"]
     text = report.markdown(json.loads(json.dumps(results)))
     assert "`faers load`" in text and "faers refresh" in text and "database size" in text
+    assert "`faers compact` after the refreshes" in text
 
 
 def test_a_refresh_stopped_at_its_deadline_is_measured_from_the_database(tiny, tmp_path, monkeypatch):
