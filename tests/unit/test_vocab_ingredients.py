@@ -69,12 +69,16 @@ def test_drug_ingredients_prefers_prod_ai_and_splits_combinations():
         (4, "C", "CIPROBAY (CIPROFLOXACIN)", None),
         (5, "C", "CIPROFLOXACIN", "CIPROFLOXACIN"),
         (6, "C", "ZZYX BRAND 10 MG", ""),
+        (7, "C", "CIPROBAY (CIPROFLOXACIN)", "   "),  # a blank prod_ai: read by its name
+        (8, "C", "TYLENOL/CODEINE", "ACETAMINOPHEN\\CODEINE"),  # a name another row is read by: not this one
     ])
     assert _ingredients(con, 1) == [("SULFAMETHOXAZOLE", "prod_ai", True), ("TRIMETHOPRIM", "prod_ai", True)]
     assert _ingredients(con, 3) == [("CODEINE", "drugname", False), ("TYLENOL", "drugname", False)]
     # the bracket holds a known ingredient (seen as prod_ai in report 5), the brand outside does not
     assert _ingredients(con, 4) == [("CIPROFLOXACIN", "drugname", True)]
     assert _ingredients(con, 6) == [("ZZYX BRAND", "drugname", False)]
+    assert _ingredients(con, 7) == [("CIPROFLOXACIN", "drugname", True)]
+    assert _ingredients(con, 8) == [("ACETAMINOPHEN", "prod_ai", True), ("CODEINE", "prod_ai", True)]
 
 
 def test_ingredient_coverage_counts_each_drug_row_once():
