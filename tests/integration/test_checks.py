@@ -112,6 +112,25 @@ def test_line_accounting_names_the_file_and_the_lost_rows(clean, tmp_path):
     assert rows.filter(rows["problem"].str.starts_with("lines read"))["member"].item()
 
 
+def test_cases_one_row_per_caseid_lists_each_repeated_id_with_its_quarters(clean, tmp_path):
+    broken = _broken(clean, tmp_path,
+                     # a report in `cases` twice (two quarters), and a second report of another case
+                     "INSERT INTO case_facts SELECT * REPLACE ('2099Q1' AS quarter) FROM case_facts "
+                     "WHERE primaryid = (SELECT min(primaryid) FROM case_facts)",
+                     "INSERT INTO case_facts SELECT * REPLACE (primaryid + 900000000 AS primaryid) FROM case_facts "
+                     "WHERE primaryid = (SELECT max(primaryid) FROM case_facts)")
+    with Database(broken) as db:
+        rows = next(r.rows for r in db.check() if r.check.name == "cases_one_row_per_caseid")
+        first, last = db.execute("SELECT min(primaryid), max(primaryid) FROM case_facts WHERE primaryid < 900000000").fetchone()
+        (first_case, first_quarter), (last_case, last_quarter) = (
+            db.execute("SELECT caseid, quarter FROM case_facts WHERE primaryid = ? AND quarter <> '2099Q1'", [p]).fetchone()
+            for p in (first, last))
+    listed = {(r["key"], r["id"]): (r["rows_in_cases"], r["quarters"]) for r in rows.to_dicts()}
+    assert listed == {("primaryid", first): (2, [first_quarter, "2099Q1"]),
+                      ("caseid", first_case): (2, [first_quarter, "2099Q1"]),
+                      ("caseid", last_case): (2, [last_quarter, last_quarter])}
+
+
 def test_check_on_a_database_that_is_not_loaded(tmp_path, capsys):
     assert main(["--db", str(tmp_path / "none.duckdb"), "check"]) == 1
     assert "no database" in capsys.readouterr().err
