@@ -164,7 +164,7 @@ def compact_file(path: Path) -> tuple[int, int]:
     """Rewrite the database file into a new one with DuckDB's `COPY FROM DATABASE` (every schema, table, view and
     macro, no free blocks) and put it in place by rename: (bytes before, bytes after). A database whose stored
     tables were dropped and written again (each dedup, store and pair count of a refresh rewrites some) keeps the
-    freed blocks and reads slower (bench/notes.md "ninth pass"); the copy reads like a fresh load. Atomic: until the
+    freed blocks and reads slower (bench/notes.md "ninth pass"); the copy holds only the live rows. Atomic: until the
     rename the old file is untouched, and a failure removes the half-written copy. The caller holds the writer lock
     with no connection open on the file; the copy needs about the file's size free beside it."""
     import shutil
