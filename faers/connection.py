@@ -165,21 +165,33 @@ def compact_file(path: Path) -> tuple[int, int]:
     macro, no free blocks) and put it in place by rename: (bytes before, bytes after). A database whose stored
     tables were dropped and written again (each dedup, store and pair count of a refresh rewrites some) keeps the
     freed blocks and reads slower (bench/notes.md "ninth pass"); the copy holds only the live rows. Atomic: until the
-    rename the old file is untouched, and a failure removes the half-written copy. The caller holds the writer lock
-    with no connection open on the file; the copy needs about the file's size free beside it."""
+    rename the old file is untouched, and a failure or an interrupt removes the half-written copy and its log. The
+    caller holds the writer lock with no connection open on the file; the copy needs about the file's size free
+    beside it. A symlinked database is compacted where the link points."""
     import shutil
 
+    path = path.resolve()
     if not path.exists():
         raise FaersError(f"no database at {path}: run `faers refresh` (or `faers load`) first")
-    wal = path.with_name(path.name + ".wal")
-    if wal.exists():  # a writer that ended without its checkpoint: fold the log into the file first
-        con = open_file(path, read_only=False)
-        try:
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
     new = path.with_name(path.name + COMPACT_SUFFIX)
-    for leftover in (new, new.with_name(new.name + ".wal")):  # of a compaction killed before its rename
+    new_wal = new.with_name(new.name + ".wal")
+
+    def failed(exc: BaseException, doing: str) -> FaersError:
+        return FaersError(f"compacting {path} failed while {doing} ({exc}); the database file is unchanged and no "
+                          f"partial copy is left: fix the cause and rerun `faers compact`")
+
+    try:
+        if path.with_name(path.name + ".wal").exists():  # a writer that ended without its checkpoint: fold it in
+            con = open_file(path, read_only=False)
+            try:
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except (duckdb.Error, OSError) as exc:
+        raise failed(exc, "checkpointing its write-ahead log") from exc
+    for leftover in (new, new_wal):  # of a compaction killed before its rename
         leftover.unlink(missing_ok=True)
     before = path.stat().st_size
     free = shutil.disk_usage(path.parent).free
@@ -191,18 +203,24 @@ def compact_file(path: Path) -> tuple[int, int]:
         attach_read_only(con, path, "faers_compact_from")
         con.execute("ATTACH ? AS faers_compact_to", [str(new)])
         con.execute("COPY FROM DATABASE faers_compact_from TO faers_compact_to")
-        con.execute("DETACH faers_compact_to")  # its last checkpoint: the whole copy is in the file
+        con.execute("CHECKPOINT faers_compact_to")
+        con.execute("DETACH faers_compact_to")
         detach(con, "faers_compact_from")
         con.close()
+        if new_wal.exists():  # the copy's log not folded into it: renaming would leave committed rows behind
+            raise OSError(f"{new_wal.name} is left after the copy's checkpoint")
+        shutil.copymode(path, new)
         with open(new, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(new, path)
     except BaseException as exc:
         con.close()
         new.unlink(missing_ok=True)
+        new_wal.unlink(missing_ok=True)
+        if isinstance(exc, duckdb.InterruptException):
+            raise KeyboardInterrupt from None
         if isinstance(exc, duckdb.Error | OSError):
-            raise FaersError(f"compacting {path} failed ({exc}); the database file is unchanged and the partial "
-                             f"copy {new.name} removed: fix the cause and rerun `faers compact`") from exc
+            raise failed(exc, "copying it") from exc
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

@@ -26,6 +26,10 @@ from faers import checks, connection, load, sqlfiles, vocab
 from faers.errors import FaersError
 from faers.paths import Settings
 
+# The free share of the file's blocks from which `faers status` and a refresh suggest `faers compact`: a heuristic,
+# not a measured break-even (bench/notes.md "ninth pass").
+COMPACT_HINT_SHARE = 0.10
+
 
 @dataclass(frozen=True)
 class Status:
@@ -43,6 +47,15 @@ class Status:
     @property
     def dedup_pending(self) -> bool:
         return self.dedup_pending_reason is not None
+
+    @property
+    def free_share(self) -> float:
+        return self.free_bytes / self.file_bytes if self.file_bytes else 0.0
+
+    @property
+    def compact_suggested(self) -> bool:
+        """Enough of the file is free blocks that `faers compact` is worth its minutes (COMPACT_HINT_SHARE)."""
+        return self.file_bytes > 0 and self.free_share >= COMPACT_HINT_SHARE
 
 
 class Database:

@@ -118,17 +118,25 @@ def test_cases_one_row_per_caseid_lists_each_repeated_id_with_its_quarters(clean
                      "INSERT INTO case_facts SELECT * REPLACE ('2099Q1' AS quarter) FROM case_facts "
                      "WHERE primaryid = (SELECT min(primaryid) FROM case_facts)",
                      "INSERT INTO case_facts SELECT * REPLACE (primaryid + 900000000 AS primaryid) FROM case_facts "
-                     "WHERE primaryid = (SELECT max(primaryid) FROM case_facts)")
+                     "WHERE primaryid = (SELECT max(primaryid) FROM case_facts)",
+                     # two reports without a caseid: repeated as a NULL case, as GROUP BY groups them
+                     "INSERT INTO case_facts SELECT c.* REPLACE (c.primaryid + v.k AS primaryid, NULL AS caseid) "
+                     "FROM case_facts c, (VALUES (800000000), (800000001)) v(k) "
+                     "WHERE c.primaryid = (SELECT min(primaryid) FROM case_facts WHERE primaryid > "
+                     "(SELECT min(primaryid) FROM case_facts))")
     with Database(broken) as db:
         rows = next(r.rows for r in db.check() if r.check.name == "cases_one_row_per_caseid")
-        first, last = db.execute("SELECT min(primaryid), max(primaryid) FROM case_facts WHERE primaryid < 900000000").fetchone()
+        first, last = db.execute("SELECT min(primaryid), max(primaryid) FROM case_facts WHERE primaryid < 800000000").fetchone()
         (first_case, first_quarter), (last_case, last_quarter) = (
             db.execute("SELECT caseid, quarter FROM case_facts WHERE primaryid = ? AND quarter <> '2099Q1'", [p]).fetchone()
             for p in (first, last))
+        second_quarter = db.execute("SELECT quarter FROM case_facts WHERE primaryid > ? AND primaryid < 800000000 "
+                                    "ORDER BY primaryid LIMIT 1", [first]).fetchone()[0]
     listed = {(r["key"], r["id"]): (r["rows_in_cases"], r["quarters"]) for r in rows.to_dicts()}
     assert listed == {("primaryid", first): (2, [first_quarter, "2099Q1"]),
                       ("caseid", first_case): (2, [first_quarter, "2099Q1"]),
-                      ("caseid", last_case): (2, [last_quarter, last_quarter])}
+                      ("caseid", last_case): (2, [last_quarter, last_quarter]),
+                      ("caseid", None): (2, [second_quarter, second_quarter])}
 
 
 def test_check_on_a_database_that_is_not_loaded(tmp_path, capsys):

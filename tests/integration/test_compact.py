@@ -11,7 +11,7 @@ from collections import namedtuple
 import duckdb
 import pytest
 
-from faers import connection, load, paths, pipeline, signals, study
+from faers import connection, paths, pipeline, signals, study
 from faers.cli import main
 from faers.database import Database
 from faers.errors import FaersError
@@ -76,7 +76,7 @@ def test_compact_keeps_every_object_and_row_and_frees_the_blocks(home, capsys):
     for part in before:
         assert after[part] == before[part], part
     with Database(home) as db:
-        assert db.status().free_bytes == 0
+        assert db.status().free_bytes < status.free_bytes
     assert home.db_path.stat().st_size < size
     assert not home.db_path.with_name(home.db_path.name + connection.COMPACT_SUFFIX).exists()
 
@@ -97,18 +97,21 @@ def test_the_stored_results_stay_current(home):
 
 
 def test_status_names_the_free_blocks_and_suggests_compact(home, capsys, monkeypatch):
-    from faers import cli
+    from faers import database
 
-    monkeypatch.setattr(cli, "COMPACT_HINT_SHARE", 0.0)
+    with Database(home) as db:
+        status = db.status()
+    share = status.free_bytes / status.file_bytes
+    assert share > 0
+    monkeypatch.setattr(database, "COMPACT_HINT_SHARE", share)  # this file's free share: suggested
     assert main(["--home", str(home.home), "status"]) == 0
     shown = capsys.readouterr().out
-    assert "free blocks" in shown and "faers compact" in shown
-    monkeypatch.setattr(cli, "COMPACT_HINT_SHARE", 0.01)
+    assert f"GB of it free blocks ({share:.0%}); `faers compact`" in shown
     assert main(["--home", str(home.home), "compact"]) == 0
     capsys.readouterr()
-    assert main(["--home", str(home.home), "status"]) == 0
+    assert main(["--home", str(home.home), "status"]) == 0  # less free after it: not suggested
     shown = capsys.readouterr().out
-    assert "0.00 GB of it free blocks (0%)" in shown and "faers compact" not in shown
+    assert "free blocks" in shown and "faers compact" not in shown
 
 
 def test_a_failed_rename_leaves_the_file_and_no_copy(home, monkeypatch):
@@ -126,6 +129,20 @@ def test_a_failed_rename_leaves_the_file_and_no_copy(home, monkeypatch):
         assert db.status().reports > 0
 
 
+@pytest.mark.parametrize("interrupt", [False, True])
+def test_a_failure_or_interrupt_after_the_copy_leaves_the_file_and_no_copy(home, monkeypatch, interrupt):
+    sha = _sha(home.db_path)
+
+    def stop(*_args):
+        raise KeyboardInterrupt if interrupt else OSError("simulated: permission denied")
+
+    monkeypatch.setattr(shutil, "copymode", stop)
+    with pytest.raises(KeyboardInterrupt if interrupt else FaersError), Database(home).writer() as db:
+        db.compact()
+    assert _sha(home.db_path) == sha
+    assert not list(home.db_path.parent.glob(f"*{connection.COMPACT_SUFFIX}*"))
+
+
 def test_too_little_space_is_refused_before_writing(home, monkeypatch, capsys):
     sha = _sha(home.db_path)
     usage = namedtuple("usage", "total used free")
@@ -138,14 +155,26 @@ def test_too_little_space_is_refused_before_writing(home, monkeypatch, capsys):
 def test_a_leftover_copy_of_a_killed_compaction_is_replaced(home):
     leftover = home.db_path.with_name(home.db_path.name + connection.COMPACT_SUFFIX)
     leftover.write_bytes(b"not a database: a compaction killed before its rename")
+    log = leftover.with_name(leftover.name + ".wal")
+    log.write_bytes(b"not a log either")
     before = _catalog(home)
     with Database(home).writer() as db:
         db.compact()
-    assert _catalog(home) == before and not leftover.exists()
+    assert _catalog(home) == before and not leftover.exists() and not log.exists()
 
 
 def test_compact_waits_for_no_writer(home):
+    sha = _sha(home.db_path)
     with Database(home).writer():
         assert main(["--home", str(home.home), "compact"]) == 75  # busy: try again later
-    with Database(home) as db:
-        assert load.setting(db.con, study.VERSIONS_KEY)
+    assert _sha(home.db_path) == sha
+
+
+def test_a_symlinked_database_is_compacted_where_it_points(home, tmp_path):
+    target = tmp_path / "elsewhere" / "faers.duckdb"
+    target.parent.mkdir()
+    home.db_path.rename(target)
+    home.db_path.symlink_to(target)
+    before = _catalog(home)
+    assert main(["--home", str(home.home), "compact"]) == 0
+    assert home.db_path.is_symlink() and _catalog(home) == before
