@@ -208,14 +208,13 @@ def bench_history(d: data.BenchData, work: Path) -> dict:
     if db.exists() and not out.get("full", {}).get("partial"):
         # the refreshes rewrote their stored tables: what the study section reads is the file `faers compact` leaves
         say("history: faers compact")
-        before = db.stat().st_size
         try:
             r = faers(db, "compact", timeout=timeout)
         except (measure.TimedOut, RuntimeError) as exc:  # e.g. BENCH_FAERS_SRC, a checkout without the command
             out["compact"] = {"failed": str(exc).splitlines()[-1][:300]}
         else:
             out["compact"] = {"wall_s": r.seconds, "cpu_s": r.cpu_seconds, "peak_rss_mb": r.peak_rss_mb,
-                              "bytes_before": before, "bytes_after": db.stat().st_size}
+                              "bytes_before": out["db_bytes"], "bytes_after": db.stat().st_size}
     return out
 
 

@@ -381,20 +381,20 @@ def refresh_cmd(
         from faers.database import Database
 
         with Database(s) as db:
-            _print_file_blocks(db.status())
+            _print_file_blocks(db.file_blocks())
     if result.failed_downloads:
         names = ", ".join(str(o.quarter) for o in result.failed_downloads)
         raise DownloadError(f"download failed for {names}; rerun `faers refresh` to retry")
     _report_checks(result.checks, passed=False)
 
 
-def _print_file_blocks(status) -> None:
-    """The database file's size and free blocks, with `faers compact` suggested (Status.compact_suggested)."""
-    if not status.file_bytes:
+def _print_file_blocks(blocks) -> None:
+    """The database file's size and free blocks, with `faers compact` suggested (FileBlocks.compact_suggested)."""
+    if not blocks.file_bytes:
         return
-    hint = "; `faers compact` rewrites the file without them" if status.compact_suggested else ""
-    out.print(f"database file {status.file_bytes / 1e9:.2f} GB, {status.free_bytes / 1e9:.2f} GB of it free "
-              f"blocks ({status.free_share:.0%}){hint}", highlight=False, soft_wrap=True)
+    hint = "; `faers compact` rewrites the file without them" if blocks.compact_suggested else ""
+    out.print(f"database file {blocks.file_bytes / 1e9:.2f} GB, {blocks.free_bytes / 1e9:.2f} GB of it free "
+              f"blocks ({blocks.free_share:.0%}){hint}", highlight=False, soft_wrap=True)
 
 
 @app.command("status")
@@ -421,7 +421,7 @@ def status_cmd(
                "rows_rejected": "rejected", "deleted_caseids": "deleted", "reports_kept": "reports"}
     print_table(df.select(list(compact)).rename(compact), title=f"{settings(ctx).db_path}", fmt=fmt, max_rows=max_rows)
     out.print(f"{total:,} reports after deletions and dedup (rule: {rule or 'none yet'})")
-    _print_file_blocks(status)
+    _print_file_blocks(status.blocks)
     if pending == load.PENDING_QUARTER:
         err.print("warning: a refresh was interrupted after loading a quarter and before dedup: the report counts "
                   "and the views are out of date until `faers refresh` (or `faers load`) finishes", highlight=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,8 +169,6 @@ def compact_file(path: Path) -> tuple[int, int]:
     rename the old file is untouched, and a failure or an interrupt removes the half-written copy and its log. The
     caller holds the writer lock with no connection open on the file; the copy needs about the file's size free
     beside it. A symlinked database is compacted where the link points."""
-    import shutil
-
     path = path.resolve()
     if not path.exists():
         raise FaersError(f"no database at {path}: run `faers refresh` (or `faers load`) first")

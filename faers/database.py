@@ -32,21 +32,11 @@ COMPACT_HINT_SHARE = 0.10
 
 
 @dataclass(frozen=True)
-class Status:
-    """What `faers status` shows: per-quarter accounting and the state of the report selection."""
+class FileBlocks:
+    """The database file's blocks (sql/meta_database_blocks.sql), in bytes: what `faers compact` would free."""
 
-    quarters: pl.DataFrame  # sql/out_status.sql: one row per loaded quarter
-    dedup_rule: str | None  # the rule case_selected was built with (None before the first dedup)
-    reports: int  # reports after deletions and dedup
-    # why counts and views are stale until the next dedup (load.mark_dedup_pending): a quarter (re)loaded after the
-    # last dedup, new duplicate groups; None when they are current
-    dedup_pending_reason: str | None = None
-    file_bytes: int = 0  # the database file's blocks, in bytes (sql/meta_database_blocks.sql)
-    free_bytes: int = 0  # of which free blocks: dropped or rewritten tables' space, until reused or compacted
-
-    @property
-    def dedup_pending(self) -> bool:
-        return self.dedup_pending_reason is not None
+    file_bytes: int = 0
+    free_bytes: int = 0  # dropped or rewritten tables' space, until reused or compacted
 
     @property
     def free_share(self) -> float:
@@ -56,6 +46,23 @@ class Status:
     def compact_suggested(self) -> bool:
         """Enough of the file is free blocks that `faers compact` is worth its minutes (COMPACT_HINT_SHARE)."""
         return self.file_bytes > 0 and self.free_share >= COMPACT_HINT_SHARE
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `faers status` shows: per-quarter accounting and the state of the report selection."""
+
+    quarters: pl.DataFrame  # sql/out_status.sql: one row per loaded quarter
+    dedup_rule: str | None  # the rule case_selected was built with (None before the first dedup)
+    reports: int  # reports after deletions and dedup
+    # why counts and views are stale until the next dedup (load.mark_dedup_pending): a quarter (re)loaded after the
+    # last dedup, new duplicate groups; None when they are current
+    dedup_pending_reason: str | None = None
+    blocks: FileBlocks = FileBlocks()  # the file's size and free blocks
+
+    @property
+    def dedup_pending(self) -> bool:
+        return self.dedup_pending_reason is not None
 
 
 class Database:
@@ -171,15 +178,18 @@ class Database:
         """Per-quarter line accounting, deleted cases and reports kept, and the selection's state."""
         con = self.con
         try:
-            block, total, free = sqlfiles.run(con, "meta_database_blocks").fetchall()[0]
             return Status(quarters=load.status(con), dedup_rule=load.current_dedup_rule(con),
                           reports=sqlfiles.run(con, "core_case_selected_count").fetchall()[0][0],
-                          dedup_pending_reason=load.setting(con, "dedup_pending"),
-                          file_bytes=block * total, free_bytes=block * free)
+                          dedup_pending_reason=load.setting(con, "dedup_pending"), blocks=self.file_blocks())
         except duckdb.CatalogException as exc:
             # A first refresh killed before its first dedup leaves bookkeeping tables but no selection yet.
             raise FaersError(f"the database {self.path} is not fully built (a refresh was interrupted: {exc}); "
                              "run `faers refresh` to finish it") from exc
+
+    def file_blocks(self) -> FileBlocks:
+        """The file's size and free blocks (one pragma; status() includes it)."""
+        block, total, free = sqlfiles.run(self.con, "meta_database_blocks").fetchall()[0]
+        return FileBlocks(file_bytes=block * total, free_bytes=block * free)
 
     def check(self) -> list[checks.CheckResult]:
         """Run the data checks of sql/checks/ (each returns its failing rows)."""

@@ -66,8 +66,8 @@ def _sha(path) -> str:
 def test_compact_keeps_every_object_and_row_and_frees_the_blocks(home, capsys):
     before = _catalog(home)
     with Database(home) as db:
-        status = db.status()
-    assert status.free_bytes > 0  # the round trip left free blocks
+        blocks = db.status().blocks
+    assert blocks.free_bytes > 0  # the round trip left free blocks
     size = home.db_path.stat().st_size
     assert main(["--home", str(home.home), "compact"]) == 0
     assert "GB ->" in capsys.readouterr().out
@@ -76,7 +76,7 @@ def test_compact_keeps_every_object_and_row_and_frees_the_blocks(home, capsys):
     for part in before:
         assert after[part] == before[part], part
     with Database(home) as db:
-        assert db.status().free_bytes < status.free_bytes
+        assert db.status().blocks.free_bytes < blocks.free_bytes
     assert home.db_path.stat().st_size < size
     assert not home.db_path.with_name(home.db_path.name + connection.COMPACT_SUFFIX).exists()
 
@@ -100,8 +100,7 @@ def test_status_names_the_free_blocks_and_suggests_compact(home, capsys, monkeyp
     from faers import database
 
     with Database(home) as db:
-        status = db.status()
-    share = status.free_bytes / status.file_bytes
+        share = db.file_blocks().free_share
     assert share > 0
     monkeypatch.setattr(database, "COMPACT_HINT_SHARE", share)  # this file's free share: suggested
     assert main(["--home", str(home.home), "status"]) == 0
