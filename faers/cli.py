@@ -402,10 +402,14 @@ def status_cmd(
     ctx: typer.Context,
     fmt: FormatOption = Format.table,
     max_rows: MaxRowsOption = None,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="One row for the whole database instead of a row per quarter: quarters, dedup rule, "
+                          "reports kept, a pending dedup, the file's size and free blocks.")] = False,
 ) -> None:
     """Per-quarter line accounting (read = loaded + repaired + rejected), deleted cases and reports kept.
 
-    Rows per table, sha256 and load time are in `--format csv|json|line`. Example: faers status --format csv
+    Rows per table, sha256 and load time are in `--format csv|json|line`; the database's own state (reports kept,
+    dedup rule, file size, free blocks) in `--summary`. Example: faers status --format csv
     """
     from faers import load
     from faers.database import Database
@@ -413,6 +417,9 @@ def status_cmd(
     with Database(settings(ctx)) as db:
         status = db.status()
     df, rule, total, pending = status.quarters, status.dedup_rule, status.reports, status.dedup_pending_reason
+    if summary:
+        print_table(status.summary(), fmt=fmt, max_rows=max_rows)
+        return
     if fmt in (Format.csv, Format.json, Format.line):
         print_table(df, fmt=fmt, max_rows=max_rows)
         return

@@ -64,6 +64,17 @@ class Status:
     def dedup_pending(self) -> bool:
         return self.dedup_pending_reason is not None
 
+    def summary(self) -> pl.DataFrame:
+        """One row of the database's state (what the table view prints under the quarters), for scripts."""
+        b = self.blocks
+        return pl.DataFrame([{
+            "quarters": self.quarters.height, "dedup_rule": self.dedup_rule, "reports": self.reports,
+            "dedup_pending": self.dedup_pending_reason, "file_bytes": b.file_bytes, "free_bytes": b.free_bytes,
+            "free_share": round(b.free_share, 4), "compact_suggested": b.compact_suggested,
+        }], schema={"quarters": pl.Int64, "dedup_rule": pl.String, "reports": pl.Int64, "dedup_pending": pl.String,
+                    "file_bytes": pl.Int64, "free_bytes": pl.Int64, "free_share": pl.Float64,
+                    "compact_suggested": pl.Boolean})
+
 
 class Database:
     """One faers database file. `Database(path)` reads; `Database(path).writer()` writes under the lock.

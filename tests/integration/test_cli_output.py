@@ -76,6 +76,25 @@ def test_status_table_and_every_column_in_line_format(sample_home, capsys, monke
     assert "quarter = 2017Q2" in line and "sha256 = " in line
 
 
+def test_status_summary_is_one_row_with_the_file_blocks(sample_home, capsys):
+    home = ["--home", str(sample_home)]
+    rows = json.loads(faers(capsys, *home, "status", "--summary", "--format", "json"))
+    assert len(rows) == 1
+    summary = rows[0]
+    per_quarter = pl.read_csv(io.StringIO(faers(capsys, *home, "status", "--format", "csv")))
+    assert summary["quarters"] == per_quarter.height == 1
+    assert summary["reports"] == per_quarter["reports_kept"].sum() > 0
+    assert summary["dedup_rule"] == "latest_version" and summary["dedup_pending"] is None
+    db = paths.resolve(home=sample_home, environ={}).db_path
+    with duckdb.connect(str(db), read_only=True) as con:
+        block, total, free = con.execute("SELECT block_size, total_blocks, free_blocks FROM pragma_database_size()"
+                                         ).fetchone()
+    assert (summary["file_bytes"], summary["free_bytes"]) == (block * total, block * free)
+    assert summary["compact_suggested"] == (free / total >= 0.10)
+    csv = pl.read_csv(io.StringIO(faers(capsys, *home, "status", "--summary", "--format", "csv")))
+    assert csv.columns[:3] == ["quarters", "dedup_rule", "reports"] and csv.height == 1
+
+
 def test_signals_at_80_columns_show_the_numbers(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     settings, _ = build_db(tmp_path)
