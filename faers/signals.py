@@ -40,7 +40,7 @@ STORED_ROLES = "suspect"
 #: What the stored counts are computed from: a change to any of these SQL files, or a study whose vocabulary
 #: defines drug_ingredients otherwise, makes them stale (computed on demand instead).
 PAIR_COUNT_SQL = ("study_pair_counts", "study_report_strata", "core_case_facts_live", "out_drugs", "out_reactions",
-                  "vocab_drug_ingredient_texts", "vocab_drug_ingredients", "vocab_macros")
+                  "vocab_drug_ingredient_texts", "vocab_drug_ingredient_lines", "vocab_macros")
 PAIR_COUNTS_KEY = "pair_counts"  # faers_settings key: the fingerprint the stored table was computed with
 
 
@@ -48,8 +48,9 @@ def _pair_fingerprint(con) -> str:
     h = hashlib.sha256()
     for name in PAIR_COUNT_SQL:
         h.update(sqlfiles.sql(name).encode())
-    rows = sqlfiles.run(con, "meta_view_sql", {"name": "drug_ingredients"}).fetchall()
-    h.update((rows[0][0] if rows else "").encode())
+    for view in ("drug_ingredient_texts", "drug_ingredient_lines"):  # as this database (or study) defines them
+        rows = sqlfiles.run(con, "meta_view_sql", {"name": view}).fetchall()
+        h.update((rows[0][0] if rows else "").encode())
     return h.hexdigest()
 
 

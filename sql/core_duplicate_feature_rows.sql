@@ -24,7 +24,7 @@ WITH base AS (
 ),
 ingredients AS (
     SELECT primaryid, list_sort(list_distinct(list(ingredient))) AS ingredients
-    FROM drug_ingredients
+    FROM drug_ingredient_lines
     WHERE role_cod IN ('PS', 'SS', 'I') AND ingredient <> '' AND primaryid BETWEEN lo AND hi
     GROUP BY primaryid
 ),

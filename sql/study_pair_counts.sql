@@ -6,7 +6,7 @@ WITH reports AS (
     SELECT primaryid, stratum FROM study_report_strata
 ),
 drug_reports AS (
-    SELECT DISTINCT primaryid, ingredient FROM drug_ingredients
+    SELECT DISTINCT primaryid, ingredient FROM drug_ingredient_lines
     WHERE list_contains(CAST($roles AS VARCHAR[]), role_cod) AND ingredient IS NOT NULL AND ingredient <> ''
 ),
 event_reports AS (

@@ -1,24 +1,8 @@
 -- drug_ingredients: normalised active ingredients of every `drugs` row, one row per ingredient
--- (drug_ingredient_texts: how each distinct prod_ai or drug name maps to ingredients).
+-- (drug_ingredient_lines, made distinct: a drug line FDA's file repeats gives its ingredients once).
 -- source 'prod_ai': the row's prod_ai; 'drugname': no prod_ai, so the cleaned drug name.
 -- recognised: the ingredient also occurs as a prod_ai ingredient somewhere in the database (always true for a
 -- prod_ai's ingredient).
--- One join on the text a row is read by: its prod_ai when it has one, else its drug name. drug_ingredient_texts
--- holds no blank prod_ai, so this is the union of the two joins by source, with each drug line read once rather
--- than materialised for two (about 20 s of CPU of the ingredient x PT pair counts at full size).
 create or replace view drug_ingredients as
-with drug_rows as (
-    select primaryid, caseid, quarter, drug_seq, role_cod,
-           case when coalesce(trim(prod_ai), '') <> '' then 'prod_ai' else 'drugname' end as source,
-           case when coalesce(trim(prod_ai), '') <> '' then prod_ai else drugname end as text
-    from drugs
-),
-texts as materialized (
-    select source, text, ingredient, recognised from drug_ingredient_texts
-),
-final as (
-    select distinct d.primaryid, d.caseid, d.quarter, d.drug_seq, d.role_cod, t.ingredient, t.source, t.recognised
-    from drug_rows d
-    join texts t on t.source = d.source and t.text = d.text
-)
-select * from final
+select distinct primaryid, caseid, quarter, drug_seq, role_cod, ingredient, source, recognised
+from drug_ingredient_lines

@@ -5,7 +5,7 @@ with per_row as (
            bool_or(source = 'prod_ai') as via_prod_ai,
            bool_or(source = 'drugname' and recognised) as via_recognised_name,
            bool_or(source = 'drugname') as via_name
-    from drug_ingredients
+    from drug_ingredient_lines
     group by primaryid, drug_seq, quarter, role_cod
 ),
 drug_rows as (

@@ -44,10 +44,11 @@ def install(con) -> None:
                d.drugname AS matched_text
         FROM drugs d JOIN vocab_products p ON upper(d.drugname) = p.brand""")
     con.execute("""
-        CREATE OR REPLACE VIEW drug_ingredients AS
+        CREATE OR REPLACE VIEW drug_ingredient_lines AS
         SELECT primaryid, caseid, quarter, drug_seq, role_cod, upper(coalesce(prod_ai, drugname)) AS ingredient,
                'prod_ai' AS source
         FROM drugs""")
+    con.execute("CREATE OR REPLACE VIEW drug_ingredients AS SELECT * FROM drug_ingredient_lines")
     con.execute("""
         CREATE OR REPLACE VIEW drug_ingredient_texts AS
         SELECT DISTINCT 'prod_ai' AS source, prod_ai AS text, upper(prod_ai) AS ingredient, true AS recognised

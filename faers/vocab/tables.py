@@ -48,6 +48,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
 VIEWS = (
     "drug_products",
     "drug_ingredient_texts",
+    "drug_ingredient_lines",
     "drug_ingredients",
     "indication_group_rows",
     "report_indication_groups",

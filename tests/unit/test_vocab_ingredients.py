@@ -94,3 +94,18 @@ def test_ingredient_coverage_counts_each_drug_row_once():
     coverage = dict(vocab.ingredient_coverage(con).select("how", "drug_rows").rows())
     assert coverage == {"prod_ai": 2, "drugname_recognised": 1, "drugname_unrecognised": 1, "unmapped": 1,
                         "mapped": 3, "total": 5}
+
+
+def test_a_repeated_drug_line_is_kept_by_the_lines_view_and_made_distinct_by_drug_ingredients():
+    from faers import vocab
+
+    con = database(drugs=[(1, "PS", "BACTRIM DS", "SULFAMETHOXAZOLE\\TRIMETHOPRIM"), (2, "PS", "ZZYX", None)])
+    con.execute("insert into drugs select * from drugs where primaryid = 1")  # FDA's file repeats report 1's line
+    lines = con.execute("select ingredient, count(*) from drug_ingredient_lines where primaryid = 1 "
+                        "group by all order by all").fetchall()
+    assert lines == [("SULFAMETHOXAZOLE", 2), ("TRIMETHOPRIM", 2)]
+    assert _ingredients(con, 1) == [("SULFAMETHOXAZOLE", "prod_ai", True), ("TRIMETHOPRIM", "prod_ai", True)]
+    assert con.execute("select count(*) from (select distinct * from drug_ingredient_lines)").fetchall() == \
+        con.execute("select count(*) from drug_ingredients").fetchall() == [(3,)]
+    coverage = dict(vocab.ingredient_coverage(con).select("how", "drug_rows").rows())
+    assert coverage["total"] == 2 and coverage["prod_ai"] == 1  # the repeated line is one drug row
