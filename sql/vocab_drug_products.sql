@@ -5,13 +5,18 @@ create or replace view drug_products as
 with variants as (
     select product, variant, match, variant_key, variant_words from vocab_product_variants
 ),
--- distinct spellings first: 100 M drug rows carry far fewer distinct names, and each is keyed only once
+-- distinct spellings first: 100 M drug rows carry far fewer distinct names, and each is keyed only once; the
+-- distinct (drugname, prod_ai) pairs in one pass over the lines, then their texts (two passes: 6.6 -> 4.6 s at
+-- full size for the database's selection)
+pairs as materialized (
+    select distinct drugname, prod_ai from drugs
+),
 texts as (
     select text, vocab_compact_key(text) as text_key, vocab_word_key(text) as text_words
     from (
-        select drugname as text from drugs
+        select drugname as text from pairs
         union
-        select prod_ai as text from drugs
+        select prod_ai as text from pairs
     )
     where text is not null and trim(text) <> ''
 ),
