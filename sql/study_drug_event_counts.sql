@@ -1,13 +1,14 @@
 -- study_drug_event_counts: a, b, c, d per named drug x event against the rest of the database, for any drugs.
 -- A drug name ($drugs) matches a normalised ingredient, or a CAR T product by short name, brand or INN
 -- (case-insensitive); exposure counts the chosen roles ($roles). Events: PTs ($events, case-insensitive) or
--- event groups ($groups). Comparator: reports that do not name the drug in any role.
+-- event groups ($groups). Comparator: reports that do not name the drug in any role. The drug lines come from
+-- drug_ingredient_lines: exposed and named take distinct reports anyway.
 WITH wanted_drugs AS (
     SELECT unnest(CAST($drugs AS VARCHAR[])) AS drug
 ),
 drug_rows AS (
     SELECT w.drug, i.primaryid, i.role_cod
-    FROM drug_ingredients i JOIN wanted_drugs w ON upper(trim(i.ingredient)) = upper(trim(w.drug))
+    FROM drug_ingredient_lines i JOIN wanted_drugs w ON upper(trim(i.ingredient)) = upper(trim(w.drug))
     UNION ALL
     SELECT w.drug, p.primaryid, p.role_cod
     FROM study_car_t_drugs p
