@@ -71,9 +71,7 @@ class Status:
             "quarters": self.quarters.height, "dedup_rule": self.dedup_rule, "reports": self.reports,
             "dedup_pending": self.dedup_pending_reason, "file_bytes": b.file_bytes, "free_bytes": b.free_bytes,
             "free_share": round(b.free_share, 4), "compact_suggested": b.compact_suggested,
-        }], schema={"quarters": pl.Int64, "dedup_rule": pl.String, "reports": pl.Int64, "dedup_pending": pl.String,
-                    "file_bytes": pl.Int64, "free_bytes": pl.Int64, "free_share": pl.Float64,
-                    "compact_suggested": pl.Boolean})
+        }], schema_overrides={"dedup_rule": pl.String, "dedup_pending": pl.String})  # typed when None
 
 
 class Database:

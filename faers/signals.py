@@ -38,7 +38,7 @@ def parse_prior_choice(text: str | None) -> str | tuple[float, ...]:
 #: The roles setting whose pair counts a refresh stores (table pair_counts): the default of report and signals.
 STORED_ROLES = "suspect"
 #: What the stored counts are computed from: a change to any of these SQL files, or a study whose vocabulary
-#: defines drug_ingredients otherwise, makes them stale (computed on demand instead).
+#: defines drug_ingredient_texts or drug_ingredient_lines otherwise, makes them stale (computed on demand instead).
 PAIR_COUNT_SQL = ("study_pair_counts", "study_report_strata", "core_case_facts_live", "out_drugs", "out_reactions",
                   "vocab_drug_ingredient_texts", "vocab_drug_ingredient_lines", "vocab_macros")
 PAIR_COUNTS_KEY = "pair_counts"  # faers_settings key: the fingerprint the stored table was computed with

@@ -3,7 +3,7 @@
 -- source 'drugname': a name of a row without prod_ai, cleaned (vocab_drugname_* macros); where the name carries its
 -- ingredient in brackets ('CIPROBAY (CIPROFLOXACIN)') and that is a known ingredient, the bracket text is used.
 -- recognised: the ingredient also occurs as a prod_ai ingredient somewhere in the database.
--- drug_ingredients joins the drug rows to these; a question about a few ingredients (the SPM-labelled drugs of
+-- drug_ingredient_lines joins the drug rows to these; a question about a few ingredients (the SPM-labelled drugs of
 -- the comparator option) takes their texts here and the rows naming those texts, not every row's ingredients.
 create or replace view drug_ingredient_texts as
 with drug_rows as (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import duckdb
 import polars as pl
@@ -12,6 +13,7 @@ import pytest
 
 from faers import load, paths
 from faers.cli import main
+from faers.database import COMPACT_HINT_SHARE
 from tests.study_data import build_db
 
 
@@ -90,9 +92,22 @@ def test_status_summary_is_one_row_with_the_file_blocks(sample_home, capsys):
         block, total, free = con.execute("SELECT block_size, total_blocks, free_blocks FROM pragma_database_size()"
                                          ).fetchone()
     assert (summary["file_bytes"], summary["free_bytes"]) == (block * total, block * free)
-    assert summary["compact_suggested"] == (free / total >= 0.10)
+    assert summary["compact_suggested"] == (free / total >= COMPACT_HINT_SHARE)
     csv = pl.read_csv(io.StringIO(faers(capsys, *home, "status", "--summary", "--format", "csv")))
     assert csv.columns[:3] == ["quarters", "dedup_rule", "reports"] and csv.height == 1
+
+
+def test_status_summary_suggests_compact_when_a_dropped_table_left_free_blocks(sample_home, tmp_path, capsys):
+    home = tmp_path / "home"
+    shutil.copytree(sample_home, home)
+    with duckdb.connect(str(paths.resolve(home=home, environ={}).db_path)) as con:
+        con.execute("CREATE TABLE scratch AS SELECT range AS x, md5(range::VARCHAR) AS y FROM range(2000000)")
+        con.execute("CHECKPOINT")
+        con.execute("DROP TABLE scratch")
+        con.execute("CHECKPOINT")
+    summary = json.loads(faers(capsys, "--home", str(home), "status", "--summary", "--format", "json"))[0]
+    assert summary["free_bytes"] > 0 and summary["free_share"] >= COMPACT_HINT_SHARE
+    assert summary["compact_suggested"] is True
 
 
 def test_signals_at_80_columns_show_the_numbers(tmp_path, capsys, monkeypatch):
