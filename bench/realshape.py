@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import re
 import zipfile
 import zlib
@@ -36,9 +37,11 @@ from faers.mirror.writer import release_time
 from faers.paths import data_dir
 from faers.quarters import Quarter
 
-# ../shared beside the checkout (CI), or beside a folder of worktrees above it.
-SHARED = next((p / "shared" / "faers-real" for p in Path(__file__).resolve().parents[1:]
-               if (p / "shared" / "faers-real").is_dir()), Path("../shared/faers-real"))
+# $FAERS_SHARED (as the tests read it, tests/conftest.py), else ../shared beside the checkout (CI), or beside a
+# folder of worktrees above it.
+SHARED = (Path(os.environ["FAERS_SHARED"]) / "faers-real" if os.environ.get("FAERS_SHARED") else
+          next((p / "shared" / "faers-real" for p in Path(__file__).resolve().parents[1:]
+                if (p / "shared" / "faers-real").is_dir()), Path("../shared/faers-real")))
 FOLLOW_UP_SHARE = 0.25  # reports that are a new version of a case first published the quarter before
 DELETED_PER_QUARTER = 5000  # real DELETE files list 4-8 k caseids
 _CHUNK_ROWS = 400_000  # lines built and compressed per step (bounds memory on the largest tables)
